@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format setup setup-test translations
+.PHONY: demo test lint format setup setup-test messages
 
-demo: setup translations
+demo: setup
 	$(BIN)/python -m bot sandbox
 
-test: setup-test translations
+test: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -26,9 +26,6 @@ setup-test: .stamp-setup-test
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-translations: setup
-	$(BIN)/pybabel compile --domain kefu --directory locales --use-fuzzy --statistics 2>/dev/null || true
-
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -36,3 +33,15 @@ lint:
 format:
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# After changing user-facing text: refresh the catalogs, then translate what is new in both Chinese .po files.
+messages: setup
+	$(BIN)/pybabel -q extract -F babel.cfg -k t -k tn:1,2 -k N_ --no-wrap --sort-by-file \
+		-o locales/kefu.pot .
+	for lang in zh_Hans zh_Hant; do \
+		if [ -f locales/$$lang/LC_MESSAGES/kefu.po ]; then \
+			$(BIN)/pybabel -q update --no-wrap --ignore-obsolete -D kefu -i locales/kefu.pot -d locales -l $$lang; \
+		else \
+			$(BIN)/pybabel -q init --no-wrap -D kefu -i locales/kefu.pot -d locales -l $$lang; \
+		fi; \
+	done

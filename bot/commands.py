@@ -1,0 +1,62 @@
+"""The command menus Telegram shows: per audience (scope) and per language."""
+
+from __future__ import annotations
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+
+from bot.i18n import Catalogs, Translator
+
+# Telegram knows two-letter language codes only, so Traditional Chinese readers share "zh".
+_TELEGRAM_CODES = {"en": None, "zh_Hans": "zh"}
+
+
+def customer_commands(t: Translator) -> list[BotCommand]:
+    return [
+        BotCommand("start", t.t("Main menu")),
+        BotCommand("tickets", t.t("My tickets")),
+        BotCommand("language", t.t("Change language")),
+        BotCommand("help", t.t("How Kefu works")),
+        BotCommand("cancel", t.t("Stop what we are doing")),
+    ]
+
+
+def staff_commands(t: Translator) -> list[BotCommand]:
+    return [
+        BotCommand("ticket", t.t("Show a ticket's full service record")),
+        BotCommand("note", t.t("Add an internal note to this ticket")),
+        BotCommand("assign", t.t("Assign this ticket")),
+        BotCommand("priority", t.t("Change this ticket's priority")),
+        BotCommand("resolve", t.t("Resolve this ticket")),
+        BotCommand("reopen", t.t("Reopen this ticket")),
+        BotCommand("sla", t.t("Tickets at risk and breached")),
+    ]
+
+
+def admin_commands(t: Translator) -> list[BotCommand]:
+    return [
+        *customer_commands(t),
+        BotCommand("campaign", t.t("Start a survey campaign")),
+        BotCommand("campaigns", t.t("Survey campaigns")),
+        BotCommand("report", t.t("Service report")),
+    ]
+
+
+async def register_commands(
+    bot: Bot, catalogs: Catalogs, staff_chat_id: int | None, admin_ids: list[int]
+) -> None:
+    for language, code in _TELEGRAM_CODES.items():
+        t = catalogs.for_language(language)
+        scopes: list[tuple[BotCommandScope, list[BotCommand]]] = [
+            (BotCommandScopeAllPrivateChats(), customer_commands(t))
+        ]
+        if staff_chat_id is not None:
+            scopes.append((BotCommandScopeChat(staff_chat_id), staff_commands(t)))
+        scopes += [(BotCommandScopeChat(admin), admin_commands(t)) for admin in admin_ids]
+        for scope, commands in scopes:
+            await bot.set_my_commands(commands, scope=scope, language_code=code)

@@ -1,0 +1,29 @@
+"""Everything a handler may need, built once at start-up and reached as `context.kefu`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import BusinessConfig, Settings
+from bot.i18n import Catalogs
+from bot.staff import StaffDirectory
+from storage.db import Database
+
+
+@dataclass
+class Kefu:
+    settings: Settings
+    config: BusinessConfig
+    db: Database
+    catalogs: Catalogs
+    clock: Clock
+    staff: StaffDirectory = field(default_factory=StaffDirectory)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids

@@ -1,0 +1,36 @@
+"""Runs before every other handler: who is writing, and in which language to answer."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, TypeHandler
+
+from bot.context import KefuContext
+from bot.i18n import language_from_telegram
+from storage import customers
+
+
+async def attach_customer_language(update: Update, context: KefuContext) -> None:
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    kefu = context.kefu
+    telegram_language = language_from_telegram(
+        user.language_code, kefu.config.support.language_default
+    )
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        # Staff speak their own Telegram language; they are not customers.
+        context.translator = kefu.catalogs.for_language(telegram_language)
+        return
+    async with kefu.db.unit_of_work() as session:
+        customer = await customers.get_or_create_by_telegram(
+            session, user.id, language=telegram_language, now=kefu.clock.now()
+        )
+        context.customer_id = customer.id
+        context.translator = kefu.catalogs.for_language(customer.language)
+
+
+def build_handlers() -> list[BaseHandler]:
+    return [TypeHandler(Update, attach_customer_language)]
