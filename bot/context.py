@@ -26,6 +26,7 @@ class KefuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
     # Filled per update by `handlers.middleware` before any other handler runs.
     translator: Translator | None = None
     customer_id: int | None = None
+    consented: bool = False
 
     @property
     def kefu(self) -> Kefu:

@@ -37,3 +37,9 @@ def language_menu(current: str) -> InlineKeyboardMarkup:
             for code, name in LANGUAGE_NAMES.items()
         ]
     )
+
+
+def faq_only_menu(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.t("Ask a question"), callback_data="menu:consult")]]
+    )

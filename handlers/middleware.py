@@ -9,6 +9,7 @@ from telegram.ext import BaseHandler, TypeHandler
 from bot.context import KefuContext
 from bot.i18n import language_from_telegram
 from storage import customers
+from storage.enums import Language
 
 
 async def attach_customer_language(update: Update, context: KefuContext) -> None:
@@ -26,9 +27,16 @@ async def attach_customer_language(update: Update, context: KefuContext) -> None
         return
     async with kefu.db.unit_of_work() as session:
         customer = await customers.get_or_create_by_telegram(
-            session, user.id, language=telegram_language, now=kefu.clock.now()
+            session,
+            user.id,
+            language=Language(telegram_language),
+            now=kefu.clock.now(),
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
         )
         context.customer_id = customer.id
+        context.consented = customer.has_consented
         context.translator = kefu.catalogs.for_language(customer.language)
 
 

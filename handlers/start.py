@@ -7,12 +7,16 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.context import KefuContext
+from handlers import privacy
 from handlers.menus import main_menu
 
 
 async def start(update: Update, context: KefuContext) -> None:
     user = update.effective_user
     assert update.effective_message is not None and user is not None
+    if not context.consented:
+        await privacy.show_notice(update, context)
+        return
     await update.effective_message.reply_text(
         context.t.render("welcome.html.j2", name=user.first_name),
         parse_mode=ParseMode.HTML,

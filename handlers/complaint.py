@@ -1,0 +1,160 @@
+"""Complaint: category, description, optional photos. Complaints get high priority."""
+
+from __future__ import annotations
+
+from enum import IntEnum, auto
+
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+
+from bot.context import KefuContext
+from handlers import privacy
+from handlers.flow import (
+    END,
+    MAX_TEXT,
+    NEW_TEXT,
+    Flow,
+    Step,
+    draft,
+    keyboard,
+    reply,
+    say,
+    start_draft,
+    text_answer,
+)
+from handlers.intake import TicketDraft, open_ticket
+from storage.enums import Priority, TicketType
+
+
+class Complaint(IntEnum):
+    CATEGORY = auto()
+    DESCRIPTION = auto()
+    PHOTOS = auto()
+    CONFIRM = auto()
+
+
+CATEGORIES = ("product", "service", "delivery", "repair", "other")
+
+
+def category_name(context: KefuContext, category: str) -> str:
+    t = context.t.t
+    return {
+        "product": t("Product quality"),
+        "service": t("Service attitude"),
+        "delivery": t("Delivery"),
+        "repair": t("Repair or installation work"),
+        "other": t("Something else"),
+    }[category]
+
+
+async def ask_category(update: Update, context: KefuContext) -> None:
+    rows = [
+        [InlineKeyboardButton(category_name(context, c), callback_data=f"complaint:cat:{c}")]
+        for c in CATEGORIES
+    ]
+    await say(
+        update,
+        context.t.t("We are sorry something went wrong. What is your complaint about?"),
+        keyboard(context, rows, back=False),
+    )
+
+
+async def ask_description(update: Update, context: KefuContext) -> None:
+    await say(
+        update,
+        context.t.t("Please tell us what happened. A manager will read every word."),
+        keyboard(context, []),
+    )
+
+
+async def ask_confirm(update: Update, context: KefuContext) -> None:
+    answers = draft(context).answers
+    t = context.t.t
+    text = "\n".join(
+        [
+            t("Please check your complaint:"),
+            "",
+            t("About: {value}", value=category_name(context, answers["category"])),
+            t("What happened: {value}", value=answers["description"]),
+            context.t.tn(
+                "{n} file attached", "{n} files attached", len(answers.get("attachments", []))
+            ),
+        ]
+    )
+    rows = [
+        [InlineKeyboardButton(t("Confirm and send"), callback_data="complaint:confirm")],
+        [InlineKeyboardButton(t("Edit description"), callback_data="complaint:edit")],
+    ]
+    await say(update, text, keyboard(context, rows))
+
+
+async def begin(update: Update, context: KefuContext) -> int:
+    if not await privacy.require_consent(update, context):
+        return END
+    start_draft(context, "complaint")
+    return await FLOW.goto(update, context, Complaint.CATEGORY)
+
+
+async def got_category(update: Update, context: KefuContext) -> int:
+    assert update.callback_query and update.callback_query.data
+    category = update.callback_query.data.rsplit(":", 1)[1]
+    if category not in CATEGORIES:
+        return await FLOW.again(update, context)
+    draft(context).answers["category"] = category
+    return await FLOW.proceed(update, context, Complaint.DESCRIPTION)
+
+
+async def got_description(update: Update, context: KefuContext) -> int:
+    text = text_answer(update)
+    if len(text) > MAX_TEXT:
+        await reply(
+            update,
+            context.t.t(
+                "That is a bit long: please keep it under {limit} characters. You can send more "
+                "details after the ticket is open.",
+                limit=MAX_TEXT,
+            ),
+        )
+        return await FLOW.goto(update, context, Complaint.DESCRIPTION)
+    draft(context).answers["description"] = text
+    return await FLOW.proceed(update, context, Complaint.PHOTOS)
+
+
+async def edit_description(update: Update, context: KefuContext) -> int:
+    return await FLOW.edit(update, context, Complaint.DESCRIPTION)
+
+
+async def confirm(update: Update, context: KefuContext) -> int:
+    answers = draft(context).answers
+    return await open_ticket(
+        update,
+        context,
+        TicketDraft(
+            type=TicketType.COMPLAINT,
+            priority=Priority.HIGH,
+            description=answers["description"],
+            details={"category": answers["category"]},
+            attachments=answers.get("attachments", []),
+        ),
+    )
+
+
+FLOW = Flow("complaint", summary=Complaint.CONFIRM)
+FLOW.steps = {
+    Complaint.CATEGORY: Step(
+        ask_category, [CallbackQueryHandler(got_category, pattern=r"^complaint:cat:")]
+    ),
+    Complaint.DESCRIPTION: Step(ask_description, [MessageHandler(NEW_TEXT, got_description)]),
+    Complaint.PHOTOS: FLOW.files_step(Complaint.PHOTOS, Complaint.CONFIRM),
+    Complaint.CONFIRM: Step(
+        ask_confirm,
+        [
+            CallbackQueryHandler(confirm, pattern=r"^complaint:confirm$"),
+            CallbackQueryHandler(edit_description, pattern=r"^complaint:edit$"),
+        ],
+    ),
+}
+
+
+def build_handler(timeout_minutes: int) -> ConversationHandler:
+    return FLOW.build([CallbackQueryHandler(begin, pattern=r"^menu:complaint$")], timeout_minutes)
