@@ -19,6 +19,7 @@ async def run_polling(
     base_url: str | None = None,
     base_file_url: str | None = None,
     poll_timeout: int = 10,
+    ready: asyncio.Event | None = None,
 ) -> None:
     application = build_application(kefu, token, base_url=base_url, base_file_url=base_file_url)
     async with application:
@@ -28,6 +29,8 @@ async def run_polling(
             poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False
         )
         logger.info("Kefu is running", extra={"fields": {"bot": application.bot.username}})
+        if ready is not None:
+            ready.set()
         try:
             await stop.wait()
         finally:

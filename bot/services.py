@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import BusinessConfig, Settings
 from bot.i18n import Catalogs
+from bot.sla.calendar import BusinessCalendar
 from bot.staff import StaffDirectory
 from storage.db import Database
 
 
-@dataclass
+@dataclass(eq=False)
 class Kefu:
     settings: Settings
     config: BusinessConfig
@@ -21,9 +23,13 @@ class Kefu:
     clock: Clock
     staff: StaffDirectory = field(default_factory=StaffDirectory)
 
-    @property
+    @cached_property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.settings.timezone)
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        return self.config.business_hours.calendar(self.timezone)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

@@ -77,15 +77,18 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
     # The ticket is committed: from here on nothing the customer sent can be lost.
     drop_draft(context)
     due = first_response_due(kefu, draft.type, draft.priority, now)
-    await say(
-        update,
-        context.t.t(
+    if due is None:
+        confirmation = context.t.t(
+            "Thank you! Your ticket {number} is open. Our team will answer you here soon.",
+            number=number,
+        )
+    else:
+        confirmation = context.t.t(
             "Thank you! Your ticket {number} is open. Our team will answer you here by {due}.",
             number=number,
             due=context.t.format_time(due, kefu.timezone),
-        ),
-        main_menu(context.t),
-    )
+        )
+    await say(update, confirmation, main_menu(context.t))
     try:
         await desk.announce_ticket(context.bot, kefu, ticket_id)
     except TelegramError:

@@ -9,6 +9,7 @@ from bot.context import KefuContext
 from bot.i18n import LANGUAGES
 from handlers.menus import language_menu, main_menu
 from storage import customers
+from storage.enums import Language
 
 
 async def ask_language(update: Update, context: KefuContext) -> None:
@@ -29,7 +30,9 @@ async def set_language(update: Update, context: KefuContext) -> None:
         return
     kefu = context.kefu
     async with kefu.db.unit_of_work() as session:
-        await customers.set_language(session, context.customer_id, language, now=kefu.clock.now())
+        customer = await customers.get(session, context.customer_id)
+        assert customer is not None
+        await customers.set_language(session, customer, Language(language), now=kefu.clock.now())
     context.translator = kefu.catalogs.for_language(language)
     await query.answer()
     await query.edit_message_text(context.t.t("Language set to English."))

@@ -1,0 +1,254 @@
+"""The business configuration: products, policies, hours, SLA targets, FAQ (a TOML file).
+
+`bot/default_config.toml` documents every key; a file named by KEFU_CONFIG replaces it as a
+whole. Sections left out of that file take the defaults below, which equal the shipped ones.
+"""
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from bot.sla.calendar import BusinessCalendar, ClockKind
+from bot.sla.durations import DurationKind, SlaDuration, parse_duration
+from bot.sla.hours import DayHours, format_interval, parse_day_hours
+from storage.enums import Language, Priority, TicketType
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ANY = "default"  # wildcard key in [sla.policies]
+
+
+def _duration(value: Any) -> SlaDuration:
+    return value if isinstance(value, SlaDuration) else parse_duration(value)
+
+
+# A target written "30m", "2h", "5d", "5wd" (see bot.sla.durations for what they mean).
+Duration = Annotated[SlaDuration, BeforeValidator(_duration), PlainSerializer(str)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(f"{value!r} is not an id: use a-z, 0-9, - and _ (like 'shower-set')")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class SupportConfig(Section):
+    reply_signature: Literal["staff_name", "team"] = "staff_name"
+    reopen_days: int = Field(7, ge=0)
+    conversation_timeout_minutes: int = Field(30, ge=1)
+    language_default: Language = Language.EN
+
+
+class LocalizedName(Section):
+    en: NonEmpty
+    zh_Hans: NonEmpty | None = None
+    zh_Hant: NonEmpty | None = None
+
+    def get(self, language: Language | str) -> str:
+        """The name in `language` ("en", "zh_Hans", "zh_Hant"), or English if it has none."""
+        return getattr(self, str(language), None) or self.en
+
+    __call__ = get  # product.name(language) reads as well as product.name.get(language)
+
+
+class Product(Section):
+    id: Slug
+    name: LocalizedName
+    warranty_months: int = Field(ge=0, le=240)
+
+
+class ReturnsConfig(Section):
+    """Windows in days, counted from the delivery date."""
+
+    no_reason_return_days: int = Field(7, ge=0)
+    quality_return_days: int = Field(7, ge=0)
+    quality_exchange_days: int = Field(15, ge=0)
+
+
+def _hours_text(hours: DayHours) -> list[str]:
+    return [format_interval(interval) for interval in hours]
+
+
+# One day's working hours, written ["09:00-12:00", "13:30-18:00"], kept as minute intervals.
+Hours = Annotated[DayHours, PlainSerializer(_hours_text)]
+_OFFICE = parse_day_hours("office", ["09:00-12:00", "13:30-18:00"])
+
+
+class BusinessHours(Section):
+    """Weekly working hours in the bot's time zone (KEFU_TIMEZONE), with exceptions.
+
+    The arithmetic lives in `bot.sla.calendar`; `calendar(zone)` builds one from this.
+    """
+
+    mon: Hours = _OFFICE
+    tue: Hours = _OFFICE
+    wed: Hours = _OFFICE
+    thu: Hours = _OFFICE
+    fri: Hours = _OFFICE
+    sat: Hours = ()
+    sun: Hours = ()
+    holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
+    extra_day_hours: Hours | None = _OFFICE  # None: Monday's hours
+
+    @field_validator(*WEEKDAYS, "extra_day_hours", mode="before")
+    @classmethod
+    def _parse_hours(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or isinstance(value, tuple):
+            return value
+        return parse_day_hours(str(info.field_name), value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "BusinessHours":
+        if not any(getattr(self, day) for day in WEEKDAYS):
+            raise ValueError("no working hours on any weekday")
+        self.calendar(ZoneInfo("UTC"))  # the calendar's own checks (holiday vs working day)
+        return self
+
+    def calendar(self, zone: ZoneInfo) -> BusinessCalendar:
+        return BusinessCalendar(
+            tz=zone,
+            weekly_hours=tuple(getattr(self, day) for day in WEEKDAYS),
+            holidays=frozenset(self.holidays),
+            extra_working_days=frozenset(self.extra_working_days),
+            extra_day_hours=self.extra_day_hours,
+        )
+
+
+def _ticket_type_key(key: str) -> str:
+    if key != ANY and key not in {t.value for t in TicketType}:
+        allowed = ", ".join([*TicketType, ANY])
+        raise ValueError(f"unknown ticket type {key!r}; use one of {allowed}")
+    return key
+
+
+def _priority_key(key: str) -> str:
+    if key != ANY and key not in {p.value for p in Priority}:
+        raise ValueError(f"unknown priority {key!r}; use one of {', '.join([*Priority, ANY])}")
+    return key
+
+
+class SlaPolicy(Section):
+    """Targets for one ticket type and priority; a missing target means none."""
+
+    clock: ClockKind = ClockKind.BUSINESS
+    first_response: Duration | None = None
+    resolution: Duration | None = None
+
+
+def _default_policies() -> dict[str, dict[str, SlaPolicy]]:
+    policy = SlaPolicy(first_response=parse_duration("2h"), resolution=parse_duration("5wd"))
+    return {ANY: {ANY: policy}}
+
+
+def _lead_times(values: list[SlaDuration]) -> list[SlaDuration]:
+    for value in values:
+        if value.kind is not DurationKind.TIME or value.value <= 0:
+            raise ValueError(f"'{value}': a warning lead time is minutes or hours, like '30m'")
+    return values
+
+
+class SlaConfig(Section):
+    policies: dict[
+        Annotated[str, AfterValidator(_ticket_type_key)],
+        dict[Annotated[str, AfterValidator(_priority_key)], SlaPolicy],
+    ] = Field(default_factory=_default_policies)
+    warn_at_percent: list[Annotated[int, Field(ge=1, le=99)]] = Field(default_factory=lambda: [75])
+    warn_before: Annotated[list[Duration], AfterValidator(_lead_times)] = Field(
+        default_factory=lambda: [parse_duration("30m")]
+    )
+    escalation_chat_id: int | None = None
+    scan_interval_seconds: int = Field(60, ge=5, le=3600)
+
+    @property
+    def warn_lead_times(self) -> list[timedelta]:
+        return [lead.as_timedelta() for lead in self.warn_before]
+
+    def policy_for(self, type: TicketType, priority: Priority) -> SlaPolicy | None:
+        """The most specific policy: type+priority, type, priority, then the default."""
+        for type_key, priority_key in (
+            (type.value, priority.value),
+            (type.value, ANY),
+            (ANY, priority.value),
+            (ANY, ANY),
+        ):
+            policy = self.policies.get(type_key, {}).get(priority_key)
+            if policy is not None:
+                return policy
+        return None
+
+
+class FaqEntry(Section):
+    id: Slug
+    lang: Language
+    question: NonEmpty
+    answer: NonEmpty
+    keywords: list[NonEmpty] = Field(default_factory=list)
+
+
+class SurveysConfig(Section):
+    csat_delay_minutes: int = Field(10, ge=0)
+    csat_expiry_hours: int = Field(72, ge=1)
+    low_score_threshold: int = Field(2, ge=1, le=5)  # scores 1-5; this or lower alerts staff
+
+
+class PrivacyConfig(Section):
+    retention_days: int = Field(1095, ge=0)  # 0 keeps personal data until the customer asks
+
+
+def _duplicates(values: list[Any]) -> list[Any]:
+    return [value for value, count in Counter(values).items() if count > 1]
+
+
+class BusinessConfig(Section):
+    support: SupportConfig = Field(default_factory=SupportConfig)
+    products: list[Product] = Field(default_factory=list)
+    returns: ReturnsConfig = Field(default_factory=ReturnsConfig)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    sla: SlaConfig = Field(default_factory=SlaConfig)
+    faq: list[FaqEntry] = Field(default_factory=list)
+    surveys: SurveysConfig = Field(default_factory=SurveysConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+
+    @field_validator("products")
+    @classmethod
+    def _unique_products(cls, products: list[Product]) -> list[Product]:
+        if repeated := _duplicates([p.id for p in products]):
+            raise ValueError(f"product id {repeated[0]!r} is used twice")
+        return products
+
+    @field_validator("faq")
+    @classmethod
+    def _unique_faq(cls, faq: list[FaqEntry]) -> list[FaqEntry]:
+        if repeated := _duplicates([(e.id, e.lang) for e in faq]):
+            entry_id, lang = repeated[0]
+            raise ValueError(f"entry {entry_id!r} appears twice in language {lang}")
+        return faq
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self.products if p.id == product_id), None)
+
+    def faq_for(self, language: Language) -> list[FaqEntry]:
+        return [entry for entry in self.faq if entry.lang == language]

@@ -1,0 +1,165 @@
+"""Engine, sessions and the unit of work.
+
+SQLite (aiosqlite) follows SQLAlchemy's documented recipe for real transactions: the driver's
+own BEGIN handling is switched off (`isolation_level = None`) and a begin listener emits
+`BEGIN IMMEDIATE`. A transaction that reads and then writes would otherwise fail at once with
+"database is locked" (SQLITE_BUSY_SNAPSHOT) whatever the busy timeout; taking the write lock at
+BEGIN makes writers queue on `busy_timeout` instead. Read-only units use a plain deferred BEGIN
+so reports never hold the write lock.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, exc, make_url, text
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 10
+_SQLITE_BEGIN = "kefu_sqlite_begin"  # execution option read by the begin listener
+_READ_ONLY = {_SQLITE_BEGIN: "DEFERRED", "postgresql_readonly": True}
+_URL_EXAMPLES = "sqlite+aiosqlite:///kefu.db or postgresql+asyncpg://user@host/db"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or reached. The message is meant for a human."""
+
+
+def async_url(url: str | URL) -> URL:
+    """Parse a database URL and pick the asyncio driver (`sqlite://` → `sqlite+aiosqlite://`).
+
+    Raises ValueError with a readable message for anything Kefu cannot use.
+    """
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        # The text is not echoed: it may hold a password.
+        raise ValueError(f"not a database URL; expected one like {_URL_EXAMPLES}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite", "aiosqlite"):
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres") and driver in ("", "asyncpg"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unsupported database {parsed.drivername!r}: use {_URL_EXAMPLES}")
+
+
+def create_engine(url: str | URL, *, sqlite_foreign_keys: bool = True) -> AsyncEngine:
+    """An `AsyncEngine` configured for Kefu's two databases.
+
+    `sqlite_foreign_keys=False` is for migrations only: SQLite's batch mode rebuilds tables,
+    which must not cascade or fail on foreign keys half-way (checked afterwards instead).
+    """
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _create_async_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        )
+        _configure_sqlite(engine, foreign_keys=sqlite_foreign_keys)
+        return engine
+    return _create_async_engine(
+        parsed,
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=True,  # survive a PostgreSQL restart without a failed update
+        pool_recycle=1800,
+        connect_args={"timeout": 10, "server_settings": {"application_name": "kefu"}},
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see module doc
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first, so switching to WAL waits for a lock instead of failing.
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def describe_failure(url: str | URL, error: BaseException) -> DatabaseUnavailable:
+    """Turn a connect-time error into a `DatabaseUnavailable` a person can act on."""
+    parsed = make_url(url)
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    why = lines[0] if lines else type(error).__name__
+    if parsed.get_backend_name() == "sqlite":
+        hint = ""
+        if "unable to open" in why:
+            hint = " (does the folder exist, and may Kefu write to it?)"
+        elif "locked" in why:
+            hint = f" (another process held the write lock over {SQLITE_BUSY_TIMEOUT_SECONDS}s)"
+        return DatabaseUnavailable(f"cannot open SQLite database {parsed.database!r}: {why}{hint}")
+    where = parsed.render_as_string(hide_password=True)
+    return DatabaseUnavailable(f"cannot reach the database at {where}: {why}")
+
+
+CONNECT_ERRORS = (exc.DBAPIError, OSError, TimeoutError)
+
+
+class Database:
+    """The engine plus a session factory; one unit of work per update or job run."""
+
+    def __init__(self, url: str | URL) -> None:
+        self.url = async_url(url)
+        self.engine = create_engine(self.url)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**_READ_ONLY), expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        Raises `DatabaseUnavailable` if the database cannot be opened or reached.
+        """
+        async with self._transaction(self._sessions) as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_only(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading only (reports, lists): never takes SQLite's write lock.
+
+        PostgreSQL enforces read-only; on SQLite a write would work, so don't.
+        """
+        async with self._transaction(self._read_sessions) as session:
+            yield session
+
+    async def check(self) -> None:
+        """Raise `DatabaseUnavailable` unless a trivial query succeeds."""
+        async with self.read_only() as session:
+            await session.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def _transaction(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        async with sessions() as session:
+            try:
+                await session.connection()  # connect and BEGIN now, to report failures clearly
+            except CONNECT_ERRORS as error:
+                raise describe_failure(self.url, error) from error
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise

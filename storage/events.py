@@ -1,0 +1,67 @@
+"""The service record of a ticket: append-only events saying what, when and who."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import ActorKind, EventKind
+from storage.models import Customer, Ticket, TicketEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something: a customer, a staff member, or Kefu itself."""
+
+    kind: ActorKind
+    telegram_id: int | None = None
+    name: str | None = None
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(ActorKind.SYSTEM)
+
+    @classmethod
+    def staff(cls, telegram_id: int, name: str | None) -> "Actor":
+        return cls(ActorKind.STAFF, telegram_id, name)
+
+    @classmethod
+    def customer(cls, customer: Customer) -> "Actor":
+        # The name is copied only if the customer consented to keeping it.
+        return cls(ActorKind.CUSTOMER, customer.telegram_id, customer.first_name)
+
+
+async def append(
+    session: AsyncSession,
+    ticket: Ticket,
+    kind: EventKind,
+    actor: Actor,
+    *,
+    now: datetime,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    """Add an event to the ticket's record (flushed, so it has an id)."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        kind=kind,
+        actor_kind=actor.kind,
+        actor_telegram_id=actor.telegram_id,
+        actor_name=actor.name,
+        text=text,
+        data=data or {},
+        created_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def history(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
+    """All events of a ticket, oldest first."""
+    rows = await session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    )
+    return list(rows)

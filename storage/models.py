@@ -1,0 +1,191 @@
+"""The schema: SQLAlchemy 2 typed models.
+
+All times are aware UTC datetimes (`UTCDateTime`); the repositories take `now` from the caller
+so tests can drive the clock. Enums are stored as their string values.
+
+Constraint names follow `NAMING_CONVENTION`, so later migrations (SLA due-at columns, surveys,
+campaigns) can alter or drop them by name, which SQLite's batch mode needs.
+"""
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.ext.mutable import MutableDict
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.enums import (
+    ActorKind,
+    AttachmentKind,
+    EventKind,
+    Language,
+    Priority,
+    TicketStatus,
+    TicketType,
+    Warranty,
+)
+from storage.types import UTCDateTime, str_enum
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL (comparable, indexable); top-level keys tracked for in-place changes
+# (`ticket.details["address"] = ...`).
+JSONDict = MutableDict.as_mutable(sa.JSON().with_variant(JSONB(), "postgresql"))
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONDict,
+    }
+
+
+class Customer(Base):
+    """A Telegram user who wrote to the bot.
+
+    A row with `telegram_id` and `language` may exist before consent: that is operational data
+    the bot needs to answer at all. Personal data (names, username, phone, email) is stored only
+    after `consent_at` is set and is cleared when the customer declines; `storage.customers`
+    enforces this.
+    """
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    language: Mapped[Language] = mapped_column(str_enum(Language))
+    first_name: Mapped[str | None] = mapped_column(sa.String(255))
+    last_name: Mapped[str | None] = mapped_column(sa.String(255))
+    username: Mapped[str | None] = mapped_column(sa.String(64))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(255))
+    consent_at: Mapped[datetime | None]
+    declined_privacy_at: Mapped[datetime | None]
+    unreachable_at: Mapped[datetime | None]  # the customer blocked the bot
+    campaigns_opt_out_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    @property
+    def has_consented(self) -> bool:
+        return self.consent_at is not None
+
+
+class Ticket(Base):
+    """One service case. `number` ("K-000123") is what customers and staff quote."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        sa.Index("ix_tickets_customer_id_status", "customer_id", "status"),
+        sa.UniqueConstraint("staff_chat_id", "staff_topic_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    type: Mapped[TicketType] = mapped_column(str_enum(TicketType))
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority))
+    product_id: Mapped[str | None] = mapped_column(sa.String(64))
+    order_number: Mapped[str | None] = mapped_column(sa.String(64))
+    serial_number: Mapped[str | None] = mapped_column(sa.String(64))
+    purchase_date: Mapped[date | None]
+    delivery_date: Mapped[date | None]
+    warranty: Mapped[Warranty] = mapped_column(str_enum(Warranty))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    # Flow-specific facts: on-site visit, address, time window, return reason, refund or
+    # exchange, eligibility verdict and reason, complaint category...
+    details: Mapped[dict[str, Any]]
+    staff_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    staff_topic_id: Mapped[int | None]
+    assignee_telegram_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    assignee_name: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    # Every use of a ticket needs its customer (language, chat to relay to): load it eagerly.
+    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+
+
+class TicketEvent(Base):
+    """Append-only service record: what happened to a ticket, when, and who did it."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (sa.Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    actor_kind: Mapped[ActorKind] = mapped_column(str_enum(ActorKind))
+    actor_telegram_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    actor_name: Mapped[str | None] = mapped_column(sa.String(255))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    """A file sent on a ticket. Telegram keeps the bytes; we keep the ids to resend them."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ticket_events.id", ondelete="SET NULL")
+    )
+    kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind))
+    telegram_file_id: Mapped[str] = mapped_column(sa.String(255))
+    telegram_file_unique_id: Mapped[str] = mapped_column(sa.String(64))
+    file_name: Mapped[str | None] = mapped_column(sa.String(255))
+    mime_type: Mapped[str | None] = mapped_column(sa.String(127))
+    size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime]
+
+
+class SelfServiceAnswer(Base):
+    """A customer said an FAQ answer solved their question: a ticket that was not needed."""
+
+    __tablename__ = "self_service_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    faq_id: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[Language] = mapped_column(str_enum(Language))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, per bot: delivery is at-least-once."""
+
+    __tablename__ = "processed_updates"
+
+    bot_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    update_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Counter(Base):
+    """Named gap-free counters (ticket numbers). The row lock serialises concurrent writers."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger)
