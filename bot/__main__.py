@@ -66,7 +66,14 @@ async def _run(settings: Settings, _args: argparse.Namespace) -> None:
     kefu = await build_services(settings)
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    await run_polling(kefu, settings.bot_token.get_secret_value(), stop)
+    api = settings.api_url.rstrip("/") if settings.api_url else None
+    await run_polling(
+        kefu,
+        settings.bot_token.get_secret_value(),
+        stop,
+        base_url=f"{api}/bot" if api else None,
+        base_file_url=f"{api}/file/bot" if api else None,
+    )
 
 
 async def _migrate(settings: Settings, _args: argparse.Namespace) -> None:

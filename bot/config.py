@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     config: Path | None = None  # the business configuration TOML; None: the shipped default
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # A self-hosted Bot API server (or the offline sandbox) instead of api.telegram.org:
+    # "http://127.0.0.1:8081" serves /bot<token>/<method> and /file/bot<token>/<path>.
+    api_url: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
