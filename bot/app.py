@@ -6,8 +6,23 @@ from telegram.ext import AIORateLimiter, Application, Defaults
 
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
+from bot.persistence import DatabasePersistence
 from bot.services import Kefu
-from handlers import errors, fallback, language, middleware, start
+from handlers import (
+    complaint,
+    consultation,
+    errors,
+    fallback,
+    followup,
+    language,
+    middleware,
+    my_tickets,
+    privacy,
+    repair,
+    returns,
+    staff,
+    start,
+)
 
 # Handler groups run in order; within a group the first matching handler wins.
 MIDDLEWARE_GROUP = -1
@@ -31,16 +46,29 @@ def build_application(
         # Queue sends within Telegram's limits, and retry a 429 after retry_after a few times
         # instead of failing the handler (PTB's default passes the first 429 through).
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    builder = builder.defaults(Defaults(tzinfo=kefu.timezone)).post_init(_post_init)
+    builder = builder.defaults(Defaults(tzinfo=kefu.timezone)).persistence(
+        DatabasePersistence(kefu.db, kefu.clock.now)
+    )
     application: KefuApplication = builder.build()  # type: ignore[assignment]
     application.bot_data.kefu = kefu
 
     application.add_handlers(middleware.build_handlers(), group=MIDDLEWARE_GROUP)
+    timeout = kefu.config.support.conversation_timeout_minutes
     application.add_handlers(
         [
+            # Staff first: in the staff chat nothing else applies.
+            *staff.build_handlers(kefu.settings.staff_chat_id),
+            # Guided flows next, so that while one is under way it sees the customer's answers.
+            consultation.build_handler(timeout),
+            repair.build_handler(timeout),
+            returns.build_handler(timeout),
+            complaint.build_handler(timeout),
             *start.build_handlers(),
+            *privacy.build_handlers(),
             *language.build_handlers(),
-            *fallback.build_handlers(),  # last: it catches whatever the others did not
+            *my_tickets.build_handlers(),
+            *followup.build_handlers(),  # free text joins an open ticket
+            *fallback.build_handlers(),  # last: whatever nothing else took
         ],
         group=MAIN_GROUP,
     )
@@ -48,8 +76,12 @@ def build_application(
     return application
 
 
-async def _post_init(application: Application) -> None:
-    kefu: Kefu = application.bot_data.kefu  # type: ignore[attr-defined]
+async def on_startup(application: KefuApplication) -> None:
+    """Work to do once the bot is initialised and before it takes updates.
+
+    (PTB's `post_init` runs only under `run_polling()`; Kefu manages the lifecycle itself.)
+    """
+    kefu = application.bot_data.kefu
     await register_commands(
         application.bot,
         kefu.catalogs,

@@ -57,7 +57,7 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 class SupportConfig(Section):
     reply_signature: Literal["staff_name", "team"] = "staff_name"
     reopen_days: int = Field(7, ge=0)
-    conversation_timeout_minutes: int = Field(30, ge=1)
+    conversation_timeout_minutes: float = Field(30, gt=0)
     language_default: Language = Language.EN
 
 

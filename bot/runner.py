@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.app import build_application
+from bot.app import build_application, on_startup
 from bot.services import Kefu
 
 logger = logging.getLogger("kefu")
@@ -23,6 +23,7 @@ async def run_polling(
 ) -> None:
     application = build_application(kefu, token, base_url=base_url, base_file_url=base_file_url)
     async with application:
+        await on_startup(application)
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(

@@ -156,5 +156,5 @@ FLOW.steps = {
 }
 
 
-def build_handler(timeout_minutes: int) -> ConversationHandler:
+def build_handler(timeout_minutes: float) -> ConversationHandler:
     return FLOW.build([CallbackQueryHandler(begin, pattern=r"^menu:complaint$")], timeout_minutes)

@@ -168,5 +168,5 @@ FLOW.steps = {
 }
 
 
-def build_handler(timeout_minutes: int) -> ConversationHandler:
+def build_handler(timeout_minutes: float) -> ConversationHandler:
     return FLOW.build([CallbackQueryHandler(begin, pattern=r"^menu:consult$")], timeout_minutes)

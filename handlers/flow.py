@@ -194,7 +194,9 @@ class Flow:
             )
         return await self.goto(update, context, current.history[-1])
 
-    def build(self, entry_points: list[BaseHandler], timeout_minutes: int) -> ConversationHandler:
+    def build(
+        self, entry_points: list[BaseHandler], timeout_minutes: float
+    ) -> ConversationHandler:
         shared: list[BaseHandler] = [
             CallbackQueryHandler(self.back, pattern=r"^flow:back$"),
             CallbackQueryHandler(cancel, pattern=r"^flow:cancel$"),
@@ -214,6 +216,7 @@ class Flow:
                 fallbacks=[CommandHandler(["cancel", "start", "menu"], cancel)],
                 conversation_timeout=timeout_minutes * 60,
                 name=self.name,
+                persistent=True,  # a restart of the bot keeps the customer's place
                 allow_reentry=True,
             )
 

@@ -189,3 +189,24 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ConversationState(Base):
+    """Where a customer is in a guided flow, so a restart does not throw their answers away."""
+
+    __tablename__ = "conversation_states"
+
+    handler: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)  # JSON of PTB's key
+    state: Mapped[str] = mapped_column(sa.String(64))  # JSON of the state value
+    updated_at: Mapped[datetime]
+
+
+class UserState(Base):
+    """A user's in-progress answers (PTB `user_data`), deleted once it is empty."""
+
+    __tablename__ = "user_states"
+
+    telegram_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    updated_at: Mapped[datetime]
