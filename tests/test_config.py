@@ -282,7 +282,7 @@ def test_every_problem_gets_its_own_line(tmp_path):
 
     assert str(caught.value).splitlines() == [
         "support.reopen_days: must be ≥ 0",
-        "support.conversation_timeout_minutes: must be ≥ 1",
+        "support.conversation_timeout_minutes: must be > 0.0",
     ]
 
 
