@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import AIORateLimiter, Application, Defaults
 
+from bot import desk
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
 from bot.persistence import DatabasePersistence
@@ -73,6 +74,8 @@ def build_application(
         group=MAIN_GROUP,
     )
     application.add_error_handler(errors.report_error)  # type: ignore[arg-type]
+    assert application.job_queue is not None
+    desk.schedule_jobs(application.job_queue)
     return application
 
 

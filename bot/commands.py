@@ -34,6 +34,7 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("priority", t.t("Change this ticket's priority")),
         BotCommand("resolve", t.t("Resolve this ticket")),
         BotCommand("reopen", t.t("Reopen this ticket")),
+        BotCommand("close", t.t("Close this ticket and its topic")),
         BotCommand("sla", t.t("Tickets at risk and breached")),
     ]
 

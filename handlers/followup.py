@@ -13,12 +13,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot import desk
 from bot.context import KefuContext
+from bot.desk_card import type_name
 from handlers.menus import main_menu
 from handlers.my_tickets import WRITE_TO
-from handlers.wording import ticket_type_name
-from storage import customers, tickets
+from storage import tickets
 from storage.enums import TicketStatus
-from storage.events import Actor
 from storage.models import Ticket
 
 PENDING = "pending_followups"  # user_data: message id -> the message waiting for a ticket choice
@@ -60,7 +59,7 @@ async def follow_up(update: Update, context: KefuContext) -> None:
         rows = [
             [
                 InlineKeyboardButton(
-                    f"{t.number} · {ticket_type_name(context.t, t.type)}",
+                    f"{t.number} · {type_name(context.t, t.type)}",
                     callback_data=f"follow:{t.id}:{message.message_id}",
                 )
             ]
@@ -99,27 +98,17 @@ async def chose_ticket(update: Update, context: KefuContext) -> None:
 async def _add_to(
     update: Update, context: KefuContext, ticket: Ticket, message: Message, confirm: bool = False
 ) -> None:
-    kefu = context.kefu
-    if ticket.status == TicketStatus.RESOLVED:
-        async with kefu.db.unit_of_work() as session:
-            fresh = await tickets.get(session, ticket.id, for_update=True)
-            customer = await customers.get(session, ticket.customer_id)
-            assert fresh is not None and customer is not None
-            await tickets.set_status(
-                session,
-                fresh,
-                TicketStatus.OPEN,
-                actor=Actor.customer(customer),
-                now=kefu.clock.now(),
-            )
+    reopening = ticket.status == TicketStatus.RESOLVED
+    # The relay reopens a resolved ticket and tells the staff topic so.
+    await desk.relay_customer_message(context.bot, context.kefu, ticket.id, message)
+    if reopening:
         await message.reply_text(
             context.t.t(
                 "We have reopened ticket {number} and passed your message on.",
                 number=ticket.number,
             )
         )
-        confirm = False
-    await desk.relay_customer_message(context.bot, kefu, ticket.id, message)
+        return
     if confirm:
         await message.reply_text(context.t.t("Added to ticket {number}.", number=ticket.number))
 

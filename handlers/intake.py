@@ -61,18 +61,7 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
             details=draft.details,
         )
         for file in draft.attachments:
-            await attachments.add(
-                session,
-                ticket,
-                file["kind"],
-                telegram_file_id=file["file_id"],
-                telegram_file_unique_id=file["file_unique_id"],
-                actor=Actor.customer(customer),
-                now=now,
-                file_name=file["file_name"],
-                mime_type=file["mime_type"],
-                size=file["size"],
-            )
+            await attachments.add(session, ticket, actor=Actor.customer(customer), now=now, **file)
         ticket_id, number = ticket.id, ticket.number
     # The ticket is committed: from here on nothing the customer sent can be lost.
     drop_draft(context)

@@ -7,9 +7,10 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KefuContext
+from bot.desk_card import type_name
 from handlers.flow import say
 from handlers.menus import main_menu
-from handlers.wording import status_name, ticket_type_name
+from handlers.wording import status_name
 from storage import events, tickets
 from storage.enums import EventKind
 
@@ -35,7 +36,7 @@ async def list_tickets(update: Update, context: KefuContext) -> None:
     rows = [
         [
             InlineKeyboardButton(
-                f"{ticket.number} · {ticket_type_name(context.t, ticket.type)} · "
+                f"{ticket.number} · {type_name(context.t, ticket.type)} · "
                 f"{status_name(context.t, ticket.status)}",
                 callback_data=f"mine:open:{ticket.id}",
             )
@@ -66,7 +67,7 @@ async def show_ticket(update: Update, context: KefuContext) -> None:
     text = context.t.render(
         "customer_ticket.html.j2",
         ticket=ticket,
-        type_name=ticket_type_name(context.t, ticket.type),
+        type_name=type_name(context.t, ticket.type),
         status=status_name(context.t, ticket.status),
         events=record[-15:],
         tz=kefu.timezone,

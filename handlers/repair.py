@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
 from bot.context import KefuContext
+from bot.desk_card import type_name
 from bot.rules.dates import DateInputError, parse_customer_date
 from bot.rules.warranty import warranty_ends_on, warranty_status
 from handlers import privacy
@@ -26,7 +27,7 @@ from handlers.flow import (
     text_answer,
 )
 from handlers.intake import TicketDraft, open_ticket
-from handlers.wording import date_problem_text, ticket_type_name
+from handlers.wording import date_problem_text
 from storage.enums import Priority, TicketType, Warranty
 
 
@@ -57,7 +58,7 @@ EDITABLE = {
 
 
 def _kind_label(context: KefuContext, kind: str) -> str:
-    return ticket_type_name(context.t, TicketType(kind))
+    return type_name(context.t, TicketType(kind))
 
 
 def _window_label(context: KefuContext, window: str) -> str:

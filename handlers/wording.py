@@ -1,11 +1,14 @@
-"""Sentences several handlers share: names of ticket types, statuses and date problems."""
+"""Sentences several customer handlers share: statuses and date problems.
+
+Ticket types and priorities read the same for customers and staff: see `bot.desk_card`.
+"""
 
 from __future__ import annotations
 
 from bot.context import KefuContext
 from bot.i18n import Translator
 from bot.rules.dates import DateProblem
-from storage.enums import Priority, TicketStatus, TicketType
+from storage.enums import TicketStatus
 
 
 def date_problem_text(context: KefuContext, problem: DateProblem) -> str:
@@ -20,31 +23,11 @@ def date_problem_text(context: KefuContext, problem: DateProblem) -> str:
     }[problem]
 
 
-def ticket_type_name(t: Translator, ticket_type: TicketType) -> str:
-    return {
-        TicketType.CONSULTATION: t.t("Consultation"),
-        TicketType.REPAIR: t.t("Repair"),
-        TicketType.MAINTENANCE: t.t("Maintenance"),
-        TicketType.INSTALLATION: t.t("Installation"),
-        TicketType.RETURN: t.t("Return"),
-        TicketType.EXCHANGE: t.t("Exchange"),
-        TicketType.COMPLAINT: t.t("Complaint"),
-    }[ticket_type]
-
-
 def status_name(t: Translator, status: TicketStatus) -> str:
+    """A ticket's status as its customer reads it (staff see `desk_card.status_name`)."""
     return {
         TicketStatus.OPEN: t.t("Open"),
         TicketStatus.WAITING_CUSTOMER: t.t("Waiting for your reply"),
         TicketStatus.RESOLVED: t.t("Resolved"),
         TicketStatus.CLOSED: t.t("Closed"),
     }[status]
-
-
-def priority_name(t: Translator, priority: Priority) -> str:
-    return {
-        Priority.LOW: t.t("Low"),
-        Priority.NORMAL: t.t("Normal"),
-        Priority.HIGH: t.t("High"),
-        Priority.URGENT: t.t("Urgent"),
-    }[priority]

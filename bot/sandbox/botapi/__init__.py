@@ -1,0 +1,1 @@
+"""The Bot API served by the sandbox, one module per area of methods."""

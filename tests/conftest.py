@@ -1,0 +1,205 @@
+"""Fixtures for end-to-end tests: the sandbox, the real Kefu bot polling it, and a cast of users.
+
+Every test gets a fresh sandbox, a fresh SQLite file and a bot started from scratch, so tests
+cannot leak into one another. `kefu_bot.restart()` stops and starts the bot on the same database,
+as a redeploy would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import build_services
+from bot.clock import ShiftedClock
+from bot.config import Settings
+from bot.runner import run_polling
+from bot.sandbox.client import SandboxClient, SandboxUser
+from bot.sandbox.server import RunningSandbox, start_sandbox
+from bot.services import Kefu
+
+TOKEN = "7000000001:TEST-TOKEN-FOR-KEFU"
+STAFF_CHAT_ID = -1001000000001
+OTHER_GROUP_ID = -1001000000099
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    first_name: str
+    username: str
+    language_code: str
+
+
+ALICE = Person(1001, "Alice", "alice_w", "en")
+WANG = Person(1002, "王芳", "wangfang", "zh-hans")
+CHEN = Person(1003, "陳美玲", "meiling", "zh-hant")
+LI_WEI = Person(2001, "Li Wei", "liwei_support", "en")
+AMY = Person(3001, "Amy", "amy_admin", "en")
+MALLORY = Person(9001, "Mallory", "mallory", "en")  # not staff, not admin
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[RunningSandbox]:
+    running = await start_sandbox(default_bot_token=TOKEN)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def client(sandbox: RunningSandbox) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(sandbox.base_url) as sandbox_client:
+        yield sandbox_client
+
+
+async def _person(client: SandboxClient, person: Person) -> SandboxUser:
+    return await client.create_user(
+        person.id, person.first_name, username=person.username, language_code=person.language_code
+    )
+
+
+@pytest.fixture
+async def alice(client: SandboxClient) -> SandboxUser:
+    return await _person(client, ALICE)
+
+
+@pytest.fixture
+async def wang(client: SandboxClient) -> SandboxUser:
+    return await _person(client, WANG)
+
+
+@pytest.fixture
+async def chen(client: SandboxClient) -> SandboxUser:
+    return await _person(client, CHEN)
+
+
+@pytest.fixture
+def customers(alice: SandboxUser, wang: SandboxUser, chen: SandboxUser) -> dict[str, SandboxUser]:
+    """The three customers by name, for tests parametrised over languages."""
+    return {"alice": alice, "wang": wang, "chen": chen}
+
+
+@pytest.fixture
+async def mallory(client: SandboxClient) -> SandboxUser:
+    return await _person(client, MALLORY)
+
+
+@pytest.fixture
+async def staff_member(client: SandboxClient) -> SandboxUser:
+    return await _person(client, LI_WEI)
+
+
+@pytest.fixture
+async def admin(client: SandboxClient) -> SandboxUser:
+    return await _person(client, AMY)
+
+
+@pytest.fixture
+async def staff_chat(client: SandboxClient, staff_member: SandboxUser, admin: SandboxUser) -> dict:
+    return await client.create_group(
+        STAFF_CHAT_ID,
+        "Kefu Staff Desk",
+        is_forum=True,
+        members=[staff_member.id, admin.id],
+        admins=[admin.id],
+    )
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        staff_chat_id=STAFF_CHAT_ID,
+        admin_ids=[AMY.id],
+        timezone="Asia/Shanghai",
+    )
+
+
+@pytest.fixture
+def clock() -> ShiftedClock:
+    return ShiftedClock()
+
+
+class RunningBot:
+    """The real Kefu Application polling the sandbox, startable and stoppable like a process."""
+
+    def __init__(self, settings: Settings, clock: ShiftedClock, sandbox: RunningSandbox) -> None:
+        self.settings, self.clock, self.sandbox = settings, clock, sandbox
+        self.kefu: Kefu | None = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.kefu = await build_services(self.settings, clock=self.clock)
+        self._stop, ready = asyncio.Event(), asyncio.Event()
+        self._task = asyncio.create_task(
+            run_polling(
+                self.kefu,
+                TOKEN,
+                self._stop,
+                base_url=f"{self.sandbox.base_url}/bot",
+                base_file_url=f"{self.sandbox.base_url}/file/bot",
+                poll_timeout=1,
+                ready=ready,
+            )
+        )
+        # The sandbox queues updates until the bot polls, so "started" is ready enough.
+        waiter = asyncio.create_task(ready.wait())
+        await asyncio.wait({waiter, self._task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            self._task.result()  # start-up failed: raise its error here
+        assert ready.is_set(), "the bot did not start within 30 s"
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._stop.set()
+        await asyncio.wait_for(self._task, 15)
+        self._task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def kefu_bot(
+    sandbox: RunningSandbox, settings: Settings, clock: ShiftedClock, staff_chat: dict
+) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(settings, clock, sandbox)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+@pytest.fixture
+def kefu(kefu_bot: RunningBot) -> Kefu:
+    assert kefu_bot.kefu is not None
+    return kefu_bot.kefu
+
+
+async def accept_privacy(user: SandboxUser) -> None:
+    """First contact: /start shows the privacy notice; the customer accepts it (any language)."""
+    await user.send("/start")
+    notice = await user.chat.wait_for_bot_message()
+    accept = next(
+        button["text"]
+        for row in notice["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button.get("callback_data") == "privacy:accept"
+    )
+    await user.press(accept)
+    await user.chat.wait_for_bot_message()  # the welcome with the main menu

@@ -1,0 +1,42 @@
+"""What the flow tests share: the business's today, dates at warranty edges, a tiny photo."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.rules.warranty import add_months
+from bot.sandbox.client import SandboxClient
+from tests.conftest import STAFF_CHAT_ID
+
+BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
+
+# A valid 1x1 PNG: enough for Telegram (and the sandbox) to treat it as a photo.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201ab1d31"
+    "f10000000049454e44ae426082"
+)
+
+
+def business_today(clock: Clock) -> date:
+    return clock.now().astimezone(BUSINESS_ZONE).date()
+
+
+def bought_with_warranty_ending(today: date, months: int, *, days_after: int = 0) -> date:
+    """The purchase date whose warranty's last covered day is `days_after` days before today."""
+    return add_months(today - timedelta(days=days_after) + timedelta(days=1), -months)
+
+
+async def wait_for_topic(client: SandboxClient, prefix: str, timeout: float = 10) -> dict:
+    """The staff chat's forum topic whose name starts with `prefix`, once it exists."""
+    staff = client.chat(STAFF_CHAT_ID)
+    async with asyncio.timeout(timeout):
+        seq = (await client.events())["seq"]
+        while True:
+            for topic in await staff.topics():
+                if topic["name"].startswith(prefix):
+                    return topic
+            seq = (await client.events(after=seq, timeout=timeout))["seq"]

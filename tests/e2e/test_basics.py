@@ -1,0 +1,103 @@
+"""First contact, languages, help, unknown commands and command menus, through the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox.client import SandboxClient, SandboxUser
+from tests.conftest import STAFF_CHAT_ID, RunningBot, accept_privacy
+
+pytestmark = pytest.mark.usefixtures("kefu_bot")
+
+
+@pytest.mark.parametrize(
+    ("who", "notice", "welcome", "menu_button"),
+    [
+        ("alice", "Your privacy", "welcome to our after-sales service", "Repair or installation"),
+        ("wang", "您的隐私", "欢迎使用我们的售后服务", "维修或安装"),
+        ("chen", "您的隱私", "歡迎使用我們的售後服務", "維修或安裝"),
+    ],
+)
+async def test_start_greets_each_customer_in_their_language(
+    customers: dict[str, SandboxUser], who: str, notice: str, welcome: str, menu_button: str
+) -> None:
+    customer = customers[who]
+    await customer.send("/start")
+    privacy = await customer.chat.wait_for_bot_message()
+    assert notice in privacy["text"]
+    await customer.press({"alice": "Accept"}.get(who, "同意"))
+    greeting = await customer.chat.wait_for_bot_message()
+    assert welcome in greeting["text"]
+    buttons = [b["text"] for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
+    assert menu_button in buttons
+
+
+async def test_language_choice_is_kept_across_a_restart(
+    alice: SandboxUser, kefu_bot: RunningBot
+) -> None:
+    await accept_privacy(alice)
+    await alice.send("/language")
+    menu = await alice.chat.wait_for_text("Choose your language")
+    await alice.press("繁體中文")
+    await alice.chat.wait_for_edit(menu["message_id"], "語言已設定為繁體中文")
+
+    await kefu_bot.restart()
+    await alice.send("/help")
+    help_text = await alice.chat.wait_for_bot_message()
+    assert "客服使用說明" in help_text["text"]
+
+
+async def test_help_explains_tickets_and_commands(alice: SandboxUser) -> None:
+    await alice.send("/help")
+    reply = await alice.chat.wait_for_bot_message()
+    assert "How Kefu works" in reply["text"]
+    assert "/tickets" in reply["text"] and "/language" in reply["text"]
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("alice", "I don't know that command"), ("wang", "我不认识这个命令")],
+)
+async def test_unknown_command_gets_a_localized_answer(
+    customers: dict[str, SandboxUser], who: str, expected: str
+) -> None:
+    customer = customers[who]
+    await customer.send("/frobnicate")
+    assert expected in (await customer.chat.wait_for_bot_message())["text"]
+
+
+async def test_stickers_and_stray_text_lead_back_to_the_menu(alice: SandboxUser) -> None:
+    await accept_privacy(alice)
+    await alice.send_sticker("🤔")
+    reply = await alice.chat.wait_for_bot_message()
+    assert "choose what you need" in reply["text"]
+    assert reply["reply_markup"]["inline_keyboard"]
+
+
+async def test_stale_button_is_answered_politely(alice: SandboxUser) -> None:
+    await accept_privacy(alice)
+    await alice.press("Repair or installation")
+    kinds = await alice.chat.wait_for_text("What do you need?")
+    await alice.press("Cancel")
+    await alice.chat.wait_for_text("Cancelled")
+    answer = await alice.press("Repair", message_id=kinds["message_id"])
+    assert answer is not None and answer["text"] == "This button is no longer valid."
+
+
+async def test_command_menus_are_registered_per_audience_and_language(
+    client: SandboxClient,
+) -> None:
+    calls = [c for c in await client.calls("setMyCommands") if c["ok"]]
+    registered = {
+        (c["params"].get("scope", {}).get("type"), c["params"].get("language_code")) for c in calls
+    }
+    assert ("all_private_chats", None) in registered
+    assert ("all_private_chats", "zh") in registered
+    assert ("chat", None) in registered  # the staff chat and each admin
+    staff_menu = next(
+        c
+        for c in calls
+        if c["params"].get("scope", {}).get("chat_id") == STAFF_CHAT_ID
+        and not c["params"].get("language_code")
+    )
+    assert "note" in {command["command"] for command in staff_menu["params"]["commands"]}

@@ -1,0 +1,92 @@
+"""The spec checker is strict: it must catch what a careless sandbox would get wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox.spec import BotApiSpec, SpecViolation
+
+USER = {"id": 1, "is_bot": False, "first_name": "Ann"}
+CHAT = {"id": 1, "type": "private", "first_name": "Ann"}
+MESSAGE = {"message_id": 5, "from": USER, "chat": CHAT, "date": 1700000000, "text": "hi"}
+
+
+def test_a_valid_message_passes(spec: BotApiSpec) -> None:
+    spec.check(MESSAGE, "Message")
+    spec.check({"update_id": 1, "message": MESSAGE}, "Update")
+
+
+@pytest.mark.parametrize(
+    ("value", "type_name", "complaint"),
+    [
+        ({k: v for k, v in MESSAGE.items() if k != "date"}, "Message", "date: required"),
+        ({**MESSAGE, "sender": USER}, "Message", "sender: unknown field"),
+        ({**MESSAGE, "date": "today"}, "Message", "date: expected Integer"),
+        ({**MESSAGE, "text": None}, "Message", "null is never sent"),
+        ({**USER, "is_bot": 0}, "User", "is_bot: expected Boolean"),
+        ({**USER, "id": True}, "User", "id: expected Integer"),
+        ({**MESSAGE, "chat": {"id": 1}}, "Message", "chat.type: required"),
+        ({**MESSAGE, "entities": {"type": "bold"}}, "Message", "expected Array of MessageEntity"),
+        (
+            {**MESSAGE, "entities": [{"type": "bold", "offset": 0}]},
+            "Message",
+            "entities[0].length: required",
+        ),
+        ({**CHAT, "type": "secret"}, "Chat", "'secret' is not one of"),
+        ({"status": "owner", "user": USER}, "ChatMember", "matches none of ChatMember"),
+        (
+            {"status": "creator", "user": USER, "is_anonymous": False, "until_date": 0},
+            "ChatMember",
+            "matches none",
+        ),
+        ({"latitude": "1", "longitude": 2.5}, "Location", "latitude: expected Float"),
+        ({"forum_topic_closed": {"x": 1}, **MESSAGE}, "Message", "x: unknown field"),
+        (
+            {**MESSAGE, "reply_markup": {"keyboard": [[{"text": "A"}]]}},
+            "Message",
+            "reply_markup.keyboard: unknown field",
+        ),
+    ],
+)
+def test_checker_reports_the_problem(
+    spec: BotApiSpec, value: object, type_name: str, complaint: str
+) -> None:
+    problems = spec.problems(value, type_name)
+    assert any(complaint in p for p in problems), problems
+    with pytest.raises(SpecViolation):
+        spec.check(value, type_name)
+
+
+def test_union_subtypes_accept_each_member_kind(spec: BotApiSpec) -> None:
+    spec.check({"status": "member", "user": USER}, "ChatMember")
+    spec.check({"status": "left", "user": USER}, "ChatMember")
+    spec.check({"status": "kicked", "user": USER, "until_date": 0}, "ChatMember")
+    spec.check({"chat": CHAT, "message_id": 3, "date": 0}, "MaybeInaccessibleMessage")
+
+
+def test_results_are_checked_against_the_method_return_types(spec: BotApiSpec) -> None:
+    spec.check_result("sendMessage", MESSAGE)
+    spec.check_result("editMessageText", True)
+    spec.check_result("getUpdates", [{"update_id": 1, "message": MESSAGE}])
+    spec.check_result("copyMessage", {"message_id": 3})
+    with pytest.raises(SpecViolation, match="sendMessage result"):
+        spec.check_result("sendMessage", True)
+    with pytest.raises(SpecViolation):
+        spec.check_result("getUpdates", [{"message": MESSAGE}])
+
+
+def test_true_means_exactly_true(spec: BotApiSpec) -> None:
+    assert spec.problems(True, "True") == []
+    assert spec.problems(False, "True")
+    assert spec.problems(1, "True")
+
+
+def test_method_parameters_come_from_the_spec(spec: BotApiSpec) -> None:
+    params = spec.method_params("sendMessage")
+    assert params["chat_id"].required and params["text"].required
+    assert params["reply_markup"].types == (
+        "InlineKeyboardMarkup",
+        "ReplyKeyboardMarkup",
+        "ReplyKeyboardRemove",
+        "ForceReply",
+    )
