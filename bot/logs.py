@@ -10,7 +10,11 @@ import logging
 import re
 import sys
 
-_PHONE = re.compile(r"(?<!\d)(\+?\d[\d \-]{6,}\d)(?!\d)")
+# International numbers (+86 138 0013 8000), grouped local ones (021-6888-1234) and Chinese
+# mobiles (13800138000). Bare digit runs are left alone: Telegram ids are those.
+_PHONE = re.compile(
+    r"\+\d[\d \-]{6,}\d|(?<![\w-])\d{2,4}-\d{3,4}-\d{4}(?![\w-])|(?<!\w)1[3-9]\d{9}(?!\w)"
+)
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -35,9 +39,10 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # httpx logs every request URL at INFO, and the URL carries the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, and the URL carries the bot token; the others
+    # narrate their own start-up at INFO.
+    for chatty in ("httpx", "aiohttp.access", "apscheduler", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def log_event(logger: logging.Logger, message: str, /, **fields: object) -> None:

@@ -9,6 +9,7 @@ await running.stop()
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,9 +92,20 @@ class RunningSandbox:
         await self.runner.cleanup()
 
 
-async def start_sandbox(host: str = "127.0.0.1", port: int = 0, **kw: Any) -> RunningSandbox:
-    """Starts the sandbox in this event loop; port 0 picks a free port (see .port)."""
+async def start_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    setup: Callable[[web.Application], None] | None = None,
+    **kw: Any,
+) -> RunningSandbox:
+    """Starts the sandbox in this event loop; port 0 picks a free port (see .port).
+
+    `setup` may add routes of its own (the Kefu demo adds /sandbox/api/demo) before start.
+    """
     app = create_app(**kw)
+    if setup is not None:
+        setup(app)
     # handler_cancellation: a long poll whose client went away stops waiting.
     runner = web.AppRunner(
         app, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None
