@@ -10,6 +10,8 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
+from telegram.error import InvalidToken, NetworkError
+
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from storage.db import DatabaseUnavailable
@@ -62,7 +64,7 @@ async def _run(settings: Settings, _args: argparse.Namespace) -> None:
     from bot.runner import run_polling
 
     if settings.bot_token is None:
-        raise ConfigError("KEFU_BOT_TOKEN: not set; get a token from @BotFather and export it")
+        raise ConfigError(["KEFU_BOT_TOKEN: not set; get a token from @BotFather and export it"])
     kefu = await build_services(settings)
     stop = asyncio.Event()
     _stop_on_signals(stop)
@@ -113,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnavailable as error:
         print(f"Database error: {error}", file=sys.stderr)
         return 3
-    except OSError as error:
-        print(f"Could not start: {error}", file=sys.stderr)
+    except InvalidToken:
+        print("Telegram rejected KEFU_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+        return 2
+    except (NetworkError, OSError) as error:
+        print(f"Could not reach Telegram or the database server: {error}", file=sys.stderr)
         return 4
     except KeyboardInterrupt:
         return 130
