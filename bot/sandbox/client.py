@@ -78,7 +78,12 @@ class SandboxClient:
             method, f"{self.api_url}{path}", json=json, params=params, timeout=timeout
         ) as response:
             if response.content_type != "application/json":
-                return {"_body": await response.read(), "_type": response.content_type}
+                raw = await response.read()
+                if response.status not in tuple(ok_statuses):
+                    raise SandboxApiError(
+                        response.status, raw[:200].decode(errors="replace"), path
+                    )
+                return {"_body": raw, "_type": response.content_type}
             data = await response.json()
             if response.status not in tuple(ok_statuses):
                 raise SandboxApiError(response.status, str(data.get("error", data)), path)

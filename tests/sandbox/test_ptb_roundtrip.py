@@ -58,6 +58,10 @@ async def test_polling_bot_completes_a_round_trip(sandbox: Harness, client: Sand
     add_confirm_flow(app)
     async with polling(app):
         await converse(client)
+    (sent,) = await client.calls("sendMessage")
+    # PTB posts forms; the log still shows numbers, flags and JSON fields decoded.
+    assert sent["params"]["chat_id"] == 1001
+    assert sent["params"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "Confirm"
     methods = [c["method"] for c in await client.calls() if c["ok"]]
     assert {"getMe", "deleteWebhook", "getUpdates", "sendMessage"} <= set(methods)
     assert {"answerCallbackQuery", "editMessageText"} <= set(methods)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.botapi.registry import Call
-from bot.sandbox.entities import EntityError, format_text, utf16_len
+from bot.sandbox.entities import EntityError, format_text
 from bot.sandbox.errors import (
     BLOCKED,
     CHAT_NOT_FOUND,
@@ -212,6 +212,3 @@ def find_message(target: Target, message_id: int, what: str) -> StoredMessage:
     if msg is None:
         raise bad_request(f"{what} not found")
     return msg
-
-
-__all__ = ["MAX_CAPTION", "MAX_TEXT", "Target", "utf16_len"]
