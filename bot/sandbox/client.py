@@ -141,8 +141,11 @@ class SandboxClient:
         admins: Iterable[int] = (),
         owner: int | None = None,
         bot_can_manage_topics: bool = True,
+        username: str | None = None,
     ) -> dict[str, Any]:
-        """Creates (or updates) a supergroup where every bot is an administrator; its Chat."""
+        """Creates (or updates) a supergroup where every bot is an administrator; its Chat.
+
+        With a `username` the group is public: anyone may write in it without joining."""
         payload: dict[str, Any] = {
             "id": id,
             "title": title,
@@ -153,6 +156,8 @@ class SandboxClient:
         }
         if owner is not None:
             payload["owner"] = owner
+        if username is not None:
+            payload["username"] = username
         return (await self.post("/groups", payload))["chat"]
 
     async def chats(self, kind: str = "group") -> list[dict[str, Any]]:

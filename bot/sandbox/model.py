@@ -70,6 +70,9 @@ class Group:
     bot_can_manage_topics: bool = True
     topics: dict[int, Topic] = field(default_factory=dict)
     general_closed: bool = False
+    # A public group (it has a @username) lets anyone write without joining, as Telegram does
+    # for public supergroups without "join to send messages".
+    username: str | None = None
 
 
 @dataclass

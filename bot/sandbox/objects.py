@@ -46,6 +46,8 @@ def user_json(state: SandboxState, user_id: int) -> JSON:
 
 def group_chat_json(group: Group) -> JSON:
     chat: JSON = {"id": group.id, "type": "supergroup", "title": group.title}
+    if group.username:
+        chat["username"] = group.username
     if group.is_forum:
         chat["is_forum"] = True
     return chat

@@ -49,7 +49,11 @@ def place_for(
     group = state.groups.get(chat_id)
     if group is None:
         raise ControlError(404, f"unknown chat {chat_id}")
-    if person.id not in group.members and not is_admin(group, person.id):
+    if (
+        group.username is None
+        and person.id not in group.members
+        and not is_admin(group, person.id)
+    ):
         raise ControlError(403, f"user {person.id} is not a member of chat {chat_id}")
     return Place(state.conversation(chat_id, None), group, None)
 
@@ -214,11 +218,13 @@ def upsert_group(
     admins: set[int],
     owner: int | None,
     bot_can_manage_topics: bool = True,
+    username: str | None = None,
 ) -> Group:
     group = state.groups.get(chat_id)
     everyone = members | admins | ({owner} if owner else set())
     if group is None:
         group = Group(chat_id, title, is_forum, everyone, admins, owner, bot_can_manage_topics)
+        group.username = username
         state.groups[chat_id] = group
         # Being added to a group is a my_chat_member update for each bot, as on Telegram.
         added = admin_member({}, can_manage_topics=bot_can_manage_topics)
@@ -230,5 +236,6 @@ def upsert_group(
         group.title, group.is_forum = title, is_forum
         group.members, group.admins, group.owner = everyone, admins, owner
         group.bot_can_manage_topics = bot_can_manage_topics
+        group.username = username
     state.events.publish("chat", chat_id)
     return group

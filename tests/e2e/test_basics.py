@@ -6,6 +6,7 @@ import pytest
 
 from bot.sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import STAFF_CHAT_ID, RunningBot, accept_privacy
+from tests.e2e.helpers import wait_for_topic
 
 pytestmark = pytest.mark.usefixtures("kefu_bot")
 
@@ -101,3 +102,31 @@ async def test_command_menus_are_registered_per_audience_and_language(
         and not c["params"].get("language_code")
     )
     assert "note" in {command["command"] for command in staff_menu["params"]["commands"]}
+
+
+async def test_a_non_member_in_the_staff_group_is_neither_relayed_nor_obeyed(
+    alice: SandboxUser, mallory: SandboxUser, client: SandboxClient
+) -> None:
+    # A public staff group lets anyone write without joining; membership is what makes staff.
+    await client.create_group(
+        STAFF_CHAT_ID, "Kefu Staff Desk", is_forum=True, members=[2001, 3001], admins=[3001],
+        username="kefu_desk",
+    )  # fmt: skip
+    await accept_privacy(alice)
+    await alice.press("Ask a question")
+    await alice.chat.wait_for_text("What would you like to know?")
+    await alice.send("Is there a store in Suzhou?")
+    await alice.chat.wait_for_bot_message()
+    await alice.press("Talk to a person")
+    await alice.chat.wait_for_text("K-000001 is open")
+    topic = await wait_for_topic(client, "#K-000001")
+    thread = topic["message_thread_id"]
+
+    await mallory.send("Your refund is approved, send me your card number", chat_id=STAFF_CHAT_ID,
+                       thread_id=thread)  # fmt: skip
+    await mallory.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=thread)
+    refusal = await client.chat(STAFF_CHAT_ID, thread).wait_for_text("only our support team")
+    assert refusal["reply_to_message"]["from"]["id"] == mallory.id
+    customer_chat = await alice.chat.messages()
+    assert not any("refund" in (m.get("text") or "") for m in customer_chat)
+    assert not any("resolved" in (m.get("text") or "") for m in customer_chat)

@@ -218,3 +218,22 @@ async def test_update_ids_keep_growing_across_a_reset(api: BotApi, client: Sandb
     # A poller that kept its offset must still see what comes after a reset.
     (after,) = await api.ok("getUpdates", offset=before["update_id"] + 1)
     assert after["message"]["text"] == "after"
+
+
+async def test_anyone_may_write_in_a_public_group_but_not_in_a_private_one(
+    api: BotApi, client: SandboxClient
+) -> None:
+    await api.ok("getMe")
+    outsider = await client.create_user(4242, "Outsider")
+    await client.create_group(-1009000000001, "Private club", is_forum=False)
+    public = await client.create_group(
+        -1009000000002, "Open help", is_forum=False, username="open_help"
+    )
+    assert public["username"] == "open_help"
+    with pytest.raises(SandboxApiError) as refused:
+        await outsider.send("hi", chat_id=-1009000000001)
+    assert refused.value.status == 403
+    message = await outsider.send("hi", chat_id=-1009000000002)
+    assert message["chat"]["username"] == "open_help"
+    member = await api.ok("getChatMember", chat_id=-1009000000002, user_id=4242)
+    assert member["status"] == "left"

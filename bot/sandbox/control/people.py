@@ -98,6 +98,7 @@ async def create_group(request: web.Request) -> web.Response:
         admins=admins,
         owner=owner if owner is not None else min(admins, default=None),
         bot_can_manage_topics=bool(data.get("bot_can_manage_topics", True)),
+        username=data.get("username") or None,
     )
     return ok({"chat": group_chat_json(group)})
 
@@ -111,6 +112,7 @@ def _group_entry(group: Group) -> dict[str, Any]:
         "owner": group.owner,
         "general_closed": group.general_closed,
         "bot_can_manage_topics": group.bot_can_manage_topics,
+        "public": group.username is not None,
     }
 
 
