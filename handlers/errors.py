@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.context import KefuContext
+from handlers.middleware import translator_for
 
 logger = logging.getLogger("kefu.errors")
 
@@ -21,11 +21,13 @@ async def report_error(update: object, context: KefuContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
+        # PTB gives error handlers a fresh context: find the language again.
+        t = await translator_for(update, context.kefu)
         if update.callback_query:
             await update.callback_query.answer()
         await context.bot.send_message(
             update.effective_chat.id,
-            context.t.t(
+            t.t(
                 "Sorry, something went wrong on our side. Please try again in a moment; "
                 "nothing you sent us was lost."
             ),
@@ -33,5 +35,5 @@ async def report_error(update: object, context: KefuContext) -> None:
             if update.effective_message and update.effective_message.is_topic_message
             else None,
         )
-    except TelegramError:
+    except Exception:  # the apology is best effort: the failure itself is logged above
         logger.warning("could not tell the user about the failure", exc_info=True)

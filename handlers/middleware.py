@@ -7,7 +7,8 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, TypeHandler
 
 from bot.context import KefuContext
-from bot.i18n import language_from_telegram
+from bot.i18n import Translator, language_from_telegram
+from bot.services import Kefu
 from storage import customers
 from storage.enums import Language
 
@@ -38,6 +39,20 @@ async def attach_customer_language(update: Update, context: KefuContext) -> None
         context.customer_id = customer.id
         context.consented = customer.has_consented
         context.translator = kefu.catalogs.for_language(customer.language)
+
+
+async def translator_for(update: Update, kefu: Kefu) -> Translator:
+    """The language to answer this update in, without creating anything (for error paths)."""
+    user = update.effective_user
+    telegram_language = language_from_telegram(
+        user.language_code if user else None, kefu.config.support.language_default
+    )
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        return kefu.catalogs.for_language(telegram_language)
+    async with kefu.db.read_only() as session:
+        customer = await customers.get_by_telegram(session, user.id)
+    return kefu.catalogs.for_language(customer.language if customer else telegram_language)
 
 
 def build_handlers() -> list[BaseHandler]:
