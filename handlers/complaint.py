@@ -54,6 +54,7 @@ async def ask_category(update: Update, context: KefuContext) -> None:
     ]
     await say(
         update,
+        context,
         context.t.t("We are sorry something went wrong. What is your complaint about?"),
         keyboard(context, rows, back=False),
     )
@@ -62,6 +63,7 @@ async def ask_category(update: Update, context: KefuContext) -> None:
 async def ask_description(update: Update, context: KefuContext) -> None:
     await say(
         update,
+        context,
         context.t.t("Please tell us what happened. A manager will read every word."),
         keyboard(context, []),
     )
@@ -85,7 +87,7 @@ async def ask_confirm(update: Update, context: KefuContext) -> None:
         [InlineKeyboardButton(t("Confirm and send"), callback_data="complaint:confirm")],
         [InlineKeyboardButton(t("Edit description"), callback_data="complaint:edit")],
     ]
-    await say(update, text, keyboard(context, rows))
+    await say(update, context, text, keyboard(context, rows))
 
 
 async def begin(update: Update, context: KefuContext) -> int:

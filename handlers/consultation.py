@@ -43,6 +43,7 @@ def _entries(context: KefuContext) -> list:
 async def ask_question(update: Update, context: KefuContext) -> None:
     await say(
         update,
+        context,
         context.t.t("What would you like to know? Ask in your own words."),
         keyboard(context, [], back=False),
     )
@@ -54,6 +55,7 @@ async def ask_answers(update: Update, context: KefuContext) -> None:
     if not answers["matches"]:
         await say(
             update,
+            context,
             context.t.t(
                 "I could not find an answer to that. You can rephrase it (press Back) or ask our "
                 "team."
@@ -69,6 +71,7 @@ async def ask_answers(update: Update, context: KefuContext) -> None:
     ]
     await say(
         update,
+        context,
         context.t.t("These answers may help. Choose one, or ask our team:"),
         keyboard(context, [*rows, human]),
     )
@@ -81,7 +84,7 @@ async def ask_answer_helped(update: Update, context: KefuContext) -> None:
         [InlineKeyboardButton(context.t.t("That answered it"), callback_data="consult:solved")],
         [InlineKeyboardButton(context.t.t("Talk to a person"), callback_data="consult:human")],
     ]
-    await say(update, f"{entry.question}\n\n{entry.answer}", keyboard(context, rows))
+    await say(update, context, f"{entry.question}\n\n{entry.answer}", keyboard(context, rows))
 
 
 async def begin(update: Update, context: KefuContext) -> int:
@@ -132,6 +135,7 @@ async def solved(update: Update, context: KefuContext) -> int:
     drop_draft(context)
     await say(
         update,
+        context,
         context.t.t("Glad that helped! Anything else?"),
         main_menu(context.t),
     )

@@ -9,12 +9,14 @@ in `user_data` until the ticket is created.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -36,6 +38,7 @@ END = ConversationHandler.END
 NEW_TEXT = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
 NEW_MESSAGE = filters.ALL & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
 MAX_TEXT = 2000
+PROMPT = "prompt_message_id"  # user_data: the prompt whose buttons are live
 
 
 @dataclass
@@ -81,18 +84,34 @@ def keyboard(
     return InlineKeyboardMarkup([*map(list, rows), nav_row(context, back=back)])
 
 
-async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Answer in the chat whether the customer typed or pressed a button."""
+async def say(
+    update: Update, context: KefuContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer in the chat whether the customer typed or pressed a button.
+
+    Only the newest prompt keeps its buttons: the previous one's keyboard is removed, so an
+    answered question cannot be answered again by a stray tap.
+    """
     if update.callback_query:
         await update.callback_query.answer()
     assert update.effective_chat is not None
-    await update.effective_chat.send_message(text, reply_markup=markup)
+    remembered = context.user_data if context.user_data is not None else {}
+    previous = remembered.pop(PROMPT, None)
+    if previous is not None:
+        with contextlib.suppress(TelegramError):  # already gone, or edited meanwhile
+            await context.bot.edit_message_reply_markup(
+                update.effective_chat.id, previous, reply_markup=None
+            )
+    sent = await update.effective_chat.send_message(text, reply_markup=markup)
+    if markup is not None:
+        remembered[PROMPT] = sent.message_id
 
 
 async def cancel(update: Update, context: KefuContext) -> int:
     drop_draft(context)
     await say(
         update,
+        context,
         context.t.t("Cancelled. Nothing was sent to our team. How else can we help?"),
         main_menu(context.t),
     )
@@ -146,7 +165,7 @@ class Flow:
             done = InlineKeyboardButton(
                 context.t.t("Done"), callback_data=f"{self.name}:files:done"
             )
-            await say(update, text, keyboard(context, [[done]]))
+            await say(update, context, text, keyboard(context, [[done]]))
 
         async def got_file(update: Update, context: KefuContext) -> int:
             assert update.effective_message is not None

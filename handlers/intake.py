@@ -77,7 +77,7 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
             number=number,
             due=context.t.format_time(due, kefu.timezone),
         )
-    await say(update, confirmation, main_menu(context.t))
+    await say(update, context, confirmation, main_menu(context.t))
     try:
         await desk.announce_ticket(context.bot, kefu, ticket_id)
     except TelegramError:

@@ -31,7 +31,7 @@ async def list_tickets(update: Update, context: KefuContext) -> None:
     async with kefu.db.read_only() as session:
         recent = await tickets.recent_for_customer(session, context.customer_id, limit=10)
     if not recent:
-        await say(update, context.t.t("You have no tickets yet."), main_menu(context.t))
+        await say(update, context, context.t.t("You have no tickets yet."), main_menu(context.t))
         return
     rows = [
         [
@@ -45,6 +45,7 @@ async def list_tickets(update: Update, context: KefuContext) -> None:
     ]
     await say(
         update,
+        context,
         context.t.t("Your tickets (newest first). Choose one to see its history:"),
         InlineKeyboardMarkup(rows),
     )
@@ -100,6 +101,7 @@ async def write_about(update: Update, context: KefuContext) -> None:
     context.user_data[WRITE_TO] = ticket_id
     await say(
         update,
+        context,
         context.t.t(
             "Go ahead: your next message will be added to ticket {number}.", number=ticket.number
         ),

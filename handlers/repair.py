@@ -78,7 +78,9 @@ async def ask_kind(update: Update, context: KefuContext) -> None:
         [InlineKeyboardButton(_kind_label(context, kind), callback_data=f"repair:kind:{kind}")]
         for kind in KINDS
     ]
-    await say(update, context.t.t("What do you need?"), keyboard(context, rows, back=False))
+    await say(
+        update, context, context.t.t("What do you need?"), keyboard(context, rows, back=False)
+    )
 
 
 async def ask_product(update: Update, context: KefuContext) -> None:
@@ -90,12 +92,13 @@ async def ask_product(update: Update, context: KefuContext) -> None:
     rows.append(
         [InlineKeyboardButton(context.t.t("Other product"), callback_data="repair:product:")]
     )
-    await say(update, context.t.t("Which product is it about?"), keyboard(context, rows))
+    await say(update, context, context.t.t("Which product is it about?"), keyboard(context, rows))
 
 
 async def ask_serial(update: Update, context: KefuContext) -> None:
     await say(
         update,
+        context,
         context.t.t("Please type the order number or the serial number on the product's label."),
         keyboard(context, []),
     )
@@ -104,6 +107,7 @@ async def ask_serial(update: Update, context: KefuContext) -> None:
 async def ask_purchase_date(update: Update, context: KefuContext) -> None:
     await say(
         update,
+        context,
         context.t.t("When did you buy it? For example 2025-03-01, 1/3/2025 or 2025年3月1日."),
         keyboard(context, []),
     )
@@ -112,6 +116,7 @@ async def ask_purchase_date(update: Update, context: KefuContext) -> None:
 async def ask_description(update: Update, context: KefuContext) -> None:
     await say(
         update,
+        context,
         context.t.t("Please describe the problem or what you need, in your own words."),
         keyboard(context, []),
     )
@@ -125,12 +130,20 @@ async def ask_visit(update: Update, context: KefuContext) -> None:
         ]
     ]
     await say(
-        update, context.t.t("Do you need a technician to visit you?"), keyboard(context, rows)
+        update,
+        context,
+        context.t.t("Do you need a technician to visit you?"),
+        keyboard(context, rows),
     )
 
 
 async def ask_address(update: Update, context: KefuContext) -> None:
-    await say(update, context.t.t("Please type the address for the visit."), keyboard(context, []))
+    await say(
+        update,
+        context,
+        context.t.t("Please type the address for the visit."),
+        keyboard(context, []),
+    )
 
 
 async def ask_time_window(update: Update, context: KefuContext) -> None:
@@ -138,7 +151,9 @@ async def ask_time_window(update: Update, context: KefuContext) -> None:
         [InlineKeyboardButton(_window_label(context, w), callback_data=f"repair:window:{w}")]
         for w in TIME_WINDOWS
     ]
-    await say(update, context.t.t("Which time of day suits you best?"), keyboard(context, rows))
+    await say(
+        update, context, context.t.t("Which time of day suits you best?"), keyboard(context, rows)
+    )
 
 
 def _summary(context: KefuContext) -> str:
@@ -207,7 +222,7 @@ async def ask_confirm(update: Update, context: KefuContext) -> None:
         ],
         [InlineKeyboardButton(t("Edit visit"), callback_data="repair:edit:visit")],
     ]
-    await say(update, _summary(context), keyboard(context, rows))
+    await say(update, context, _summary(context), keyboard(context, rows))
 
 
 # --- answers ----------------------------------------------------------------------------------

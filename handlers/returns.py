@@ -85,12 +85,15 @@ def verdict_text(context: KefuContext, verdict: Verdict, last_day: str) -> str:
 
 
 async def ask_order(update: Update, context: KefuContext) -> None:
-    await say(update, context.t.t("Please type your order number."), keyboard(context, []))
+    await say(
+        update, context, context.t.t("Please type your order number."), keyboard(context, [])
+    )
 
 
 async def ask_delivery_date(update: Update, context: KefuContext) -> None:
     await say(
         update,
+        context,
         context.t.t("On which date was it delivered? For example 2025-03-01 or 2025年3月1日."),
         keyboard(context, []),
     )
@@ -101,7 +104,9 @@ async def ask_reason(update: Update, context: KefuContext) -> None:
         [InlineKeyboardButton(reason_name(context, r), callback_data=f"returns:reason:{r}")]
         for r in ReturnReason
     ]
-    await say(update, context.t.t("Why do you want to return it?"), keyboard(context, rows))
+    await say(
+        update, context, context.t.t("Why do you want to return it?"), keyboard(context, rows)
+    )
 
 
 async def ask_resolution(update: Update, context: KefuContext) -> None:
@@ -114,7 +119,10 @@ async def ask_resolution(update: Update, context: KefuContext) -> None:
         ]
     ]
     await say(
-        update, context.t.t("Would you like a refund or an exchange?"), keyboard(context, rows)
+        update,
+        context,
+        context.t.t("Would you like a refund or an exchange?"),
+        keyboard(context, rows),
     )
 
 
@@ -162,7 +170,7 @@ async def ask_confirm(update: Update, context: KefuContext) -> None:
             InlineKeyboardButton(t("Edit choice"), callback_data="returns:edit:resolution"),
         ],
     ]
-    await say(update, "\n".join(lines), keyboard(context, rows))
+    await say(update, context, "\n".join(lines), keyboard(context, rows))
 
 
 async def begin(update: Update, context: KefuContext) -> int:
