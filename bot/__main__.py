@@ -35,7 +35,7 @@ async def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
     settings = settings.model_copy(
         update={"staff_chat_id": demo.CAST.staff_chat_id, "admin_ids": demo.CAST.admins}
     )
-    kefu = await build_services(settings)
+    kefu = await build_services(settings, demo_sla=True)
     sandbox = await start_sandbox(
         host=args.host,
         port=args.port,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from telegram.ext import AIORateLimiter, Application, Defaults
 
-from bot import desk
+from bot import desk, surveys
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
 from bot.persistence import DatabasePersistence
 from bot.services import Kefu
+from bot.sla import alerts as sla_alerts
 from handlers import (
+    campaign_admin,
+    campaigns,
     complaint,
     consultation,
     errors,
@@ -21,12 +24,16 @@ from handlers import (
     privacy,
     repair,
     returns,
+    sla_view,
     staff,
     start,
 )
+from handlers import surveys as survey_answers
 
-# Handler groups run in order; within a group the first matching handler wins.
-MIDDLEWARE_GROUP = -1
+# Handler groups run in order; within a group the first matching handler wins, and a handler
+# may end the update for all later groups.
+MIDDLEWARE_GROUP = -2
+SURVEYS_GROUP = -1  # survey answers are taken before a flow's catch-all could refuse them
 MAIN_GROUP = 0
 
 
@@ -38,7 +45,8 @@ def build_application(
     base_file_url: str | None = None,
     rate_limit: bool = True,
 ) -> KefuApplication:
-    builder = Application.builder().token(token).context_types(CONTEXT_TYPES)
+    # No Updater: updates arrive through bot.inbox.DurableInbox, which stores them first.
+    builder = Application.builder().token(token).context_types(CONTEXT_TYPES).updater(None)
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
@@ -54,16 +62,21 @@ def build_application(
     application.bot_data.kefu = kefu
 
     application.add_handlers(middleware.build_handlers(), group=MIDDLEWARE_GROUP)
+    application.add_handlers(
+        [*survey_answers.build_handlers(), *campaign_admin.build_handlers()], group=SURVEYS_GROUP
+    )
     timeout = kefu.config.support.conversation_timeout_minutes
     application.add_handlers(
         [
             # Staff first: in the staff chat nothing else applies.
             *staff.build_handlers(kefu.settings.staff_chat_id),
+            *sla_view.build_handlers(kefu.settings.staff_chat_id),
             # Guided flows next, so that while one is under way it sees the customer's answers.
             consultation.build_handler(timeout),
             repair.build_handler(timeout),
             returns.build_handler(timeout),
             complaint.build_handler(timeout),
+            campaigns.build_handler(timeout),
             *start.build_handlers(),
             *privacy.build_handlers(),
             *language.build_handlers(),
@@ -76,6 +89,8 @@ def build_application(
     application.add_error_handler(errors.report_error)  # type: ignore[arg-type]
     assert application.job_queue is not None
     desk.schedule_jobs(application.job_queue)
+    sla_alerts.schedule_jobs(application.job_queue, kefu)
+    surveys.install(application, kefu)
     return application
 
 

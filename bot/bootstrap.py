@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings, load_business_config
+from bot.business_config import with_demo_sla
+from bot.clock import Clock, clock_from_environment
+from bot.config import ConfigError, Settings, load_business_config
 from bot.i18n import Catalogs
 from bot.services import Kefu
+from bot.sla.tracking import sla_flush_hook
 from storage import migrate
 from storage.db import Database
 
 
-async def build_services(settings: Settings, clock: Clock | None = None) -> Kefu:
-    """Raises ConfigError or DatabaseUnavailable with a message meant for the operator."""
+async def build_services(
+    settings: Settings, clock: Clock | None = None, *, demo_sla: bool = False
+) -> Kefu:
+    """Raises ConfigError or DatabaseUnavailable with a message meant for the operator.
+
+    `demo_sla` swaps in targets of minutes (bot/demo_sla.toml) unless a business config file
+    was given, so a new user of the sandbox sees warnings and breaches within minutes.
+    """
     config = load_business_config(settings.config)
+    if demo_sla and settings.config is None:
+        config = with_demo_sla(config)
+    try:
+        clock = clock or clock_from_environment()
+    except ValueError as error:
+        raise ConfigError([str(error)]) from None
     await migrate.upgrade(settings.database_url)
     return Kefu(
         settings=settings,
         config=config,
-        db=Database(settings.database_url),
+        # Every change to a ticket recomputes its SLA timers in the same transaction.
+        db=Database(settings.database_url, on_ticket_flush=sla_flush_hook(config, settings.zone)),
         catalogs=Catalogs(),
-        clock=clock or SystemClock(),
+        clock=clock,
     )

@@ -5,8 +5,10 @@ whole. Sections left out of that file take the defaults below, which equal the s
 """
 
 import re
+import tomllib
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +32,7 @@ from storage.enums import Language, Priority, TicketType
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ANY = "default"  # wildcard key in [sla.policies]
+DEMO_SLA = Path(__file__).with_name("demo_sla.toml")  # minute-long targets for the demo
 
 
 def _duration(value: Any) -> SlaDuration:
@@ -252,3 +255,9 @@ class BusinessConfig(Section):
 
     def faq_for(self, language: Language) -> list[FaqEntry]:
         return [entry for entry in self.faq if entry.lang == language]
+
+
+def with_demo_sla(config: BusinessConfig, source: Path = DEMO_SLA) -> BusinessConfig:
+    """`config` with the demo's [sla] section (targets of minutes, see bot/demo_sla.toml)."""
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    return config.model_copy(update={"sla": SlaConfig.model_validate(data["sla"])})

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+CLOCK_OFFSET_VARIABLE = "KEFU_CLOCK_OFFSET_SECONDS"
 
 
 class Clock(Protocol):
@@ -28,3 +32,19 @@ class ShiftedClock:
 
     def advance(self, delta: timedelta) -> None:
         self.offset += delta
+
+
+def clock_from_environment(env: Mapping[str, str] | None = None) -> Clock:
+    """The system clock, or one shifted by KEFU_CLOCK_OFFSET_SECONDS (a number, may be
+    negative or fractional) for demos and tests that run Kefu as a separate process.
+
+    Raises ValueError naming the variable if its value is not a number.
+    """
+    raw = (os.environ if env is None else env).get(CLOCK_OFFSET_VARIABLE, "").strip()
+    if not raw:
+        return SystemClock()
+    try:
+        offset = float(raw)
+    except ValueError:
+        raise ValueError(f"{CLOCK_OFFSET_VARIABLE}: {raw!r} is not a number of seconds") from None
+    return ShiftedClock(timedelta(seconds=offset))

@@ -35,6 +35,7 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("resolve", t.t("Resolve this ticket")),
         BotCommand("reopen", t.t("Reopen this ticket")),
         BotCommand("close", t.t("Close this ticket and its topic")),
+        BotCommand("wait", t.t("Wait for the customer (pauses the resolution timer)")),
         BotCommand("sla", t.t("Tickets at risk and breached")),
     ]
 

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # A self-hosted Bot API server (or the offline sandbox) instead of api.telegram.org:
     # "http://127.0.0.1:8081" serves /bot<token>/<method> and /file/bot<token>/<path>.
     api_url: str | None = None
+    # Kefu paces its own sends within Telegram's limits; off only for tests against a sandbox
+    # whose flood control is off too (many short-lived processes cannot pace one another).
+    rate_limit: bool = True
 
     @property
     def zone(self) -> ZoneInfo:

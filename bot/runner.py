@@ -1,4 +1,4 @@
-"""Runs the bot until asked to stop: polling, with a clean shutdown."""
+"""Runs the bot until asked to stop: polling through the durable inbox, clean shutdown."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import asyncio
 import logging
 
 from bot.app import build_application, on_startup
+from bot.inbox import DurableInbox
 from bot.services import Kefu
 
 logger = logging.getLogger("kefu")
+FORGET_EVERY = 3600.0  # seconds between clean-ups of handled inbox rows
 
 
 async def run_polling(
@@ -21,20 +23,26 @@ async def run_polling(
     poll_timeout: int = 10,
     ready: asyncio.Event | None = None,
 ) -> None:
-    application = build_application(kefu, token, base_url=base_url, base_file_url=base_file_url)
+    application = build_application(
+        kefu,
+        token,
+        base_url=base_url,
+        base_file_url=base_file_url,
+        rate_limit=kefu.settings.rate_limit,
+    )
+    updates = DurableInbox(application, kefu, poll_timeout=poll_timeout)
     async with application:
         await on_startup(application)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(
+            lambda _context: updates.forget_old(), FORGET_EVERY, first=FORGET_EVERY
         )
         logger.info("Kefu is running", extra={"fields": {"bot": application.bot.username}})
         if ready is not None:
             ready.set()
         try:
-            await stop.wait()
+            await updates.run(stop)
         finally:
-            await application.updater.stop()
             await application.stop()
             await kefu.db.dispose()

@@ -25,6 +25,7 @@ def build_handlers(staff_chat_id: int | None) -> list[BaseHandler]:
         CommandHandler("resolve", commands.resolve_command, filters=NEW),
         CommandHandler("reopen", commands.reopen_command, filters=NEW),
         CommandHandler("close", commands.close_command, filters=NEW),
+        CommandHandler("wait", commands.wait_command, filters=NEW),
         CommandHandler("ticket", show_record, filters=NEW),
         CallbackQueryHandler(commands.on_button, pattern=r"^desk:"),
     ]

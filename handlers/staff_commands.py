@@ -20,7 +20,7 @@ from bot import desk, desk_card
 from bot.context import KefuContext
 from handlers.staff_access import known_username, staff_actor, staff_words, topic_ticket_id
 from storage import events, tickets
-from storage.enums import EventKind, Priority
+from storage.enums import EventKind, Priority, TicketStatus
 from storage.events import Actor
 from storage.models import Ticket
 
@@ -223,6 +223,25 @@ async def reopen_command(
     update: Update, context: KefuContext, ticket_id: int, actor: Actor
 ) -> str | None:
     return await reopen(context, ticket_id, actor)
+
+
+@in_ticket_topic
+async def wait_command(
+    update: Update, context: KefuContext, ticket_id: int, actor: Actor
+) -> str | None:
+    """Waiting for the customer: the resolution timer pauses until they write again."""
+    t = staff_words(context)
+    async with locked_ticket(context, ticket_id) as (session, ticket):
+        if ticket.status != TicketStatus.OPEN:
+            return t.t("Only an open ticket can wait for the customer.")
+        await tickets.set_status(
+            session,
+            ticket,
+            TicketStatus.WAITING_CUSTOMER,
+            actor=actor,
+            now=context.kefu.clock.now(),
+        )
+    return t.t("Waiting for the customer: the resolution timer is paused until they write again.")
 
 
 @in_ticket_topic

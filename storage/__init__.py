@@ -3,3 +3,7 @@
 Never imports `telegram`: it knows tickets, not updates. Repositories take an `AsyncSession`
 first and times as aware `now` datetimes; `Database.unit_of_work()` commits.
 """
+
+# Every model module is imported here, so `storage.models.Base.metadata` (Alembic's target)
+# always holds every table, whichever storage module is imported first.
+from storage import survey_models as _survey_models  # noqa: F401

@@ -6,16 +6,24 @@ own BEGIN handling is switched off (`isolation_level = None`) and a begin listen
 "database is locked" (SQLITE_BUSY_SNAPSHOT) whatever the busy timeout; taking the write lock at
 BEGIN makes writers queue on `busy_timeout` instead. Read-only units use a plain deferred BEGIN
 so reports never hold the write lock.
+
+A ticket hook (`on_ticket_flush`) sees every ticket a unit of work writes, before it is
+written: `bot.sla` uses it to keep the SLA due-at columns in step, so no caller can forget to.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, exc, make_url, text
+from sqlalchemy import event, exc, inspect, make_url, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.orm import Session
+
+from storage.models import Ticket
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10
 _SQLITE_BEGIN = "kefu_sqlite_begin"  # execution option read by the begin listener
@@ -106,14 +114,52 @@ def describe_failure(url: str | URL, error: BaseException) -> DatabaseUnavailabl
 
 CONNECT_ERRORS = (exc.DBAPIError, OSError, TimeoutError)
 
+# The ticket fields whose change the hook is told about (see `TicketFlush.changed`).
+TRACKED_TICKET_FIELDS = ("status", "priority", "type", "first_response_at", "reopened_at")
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFlush:
+    """A ticket about to be written, for `Database.on_ticket_flush`.
+
+    - `changed`: the tracked fields set since the last flush (all of them for a new ticket).
+      A change written with a Core UPDATE (`tickets.stamp_first_response`) is not seen here:
+      the hook also runs, with nothing changed, for every ticket of the unit of work just
+      before it commits, and must read the ticket's current state rather than rely on this.
+    - `now`: the ticket's `updated_at`, which every repository change sets from the caller's
+      clock.
+    """
+
+    ticket: Ticket
+    changed: frozenset[str]
+    is_new: bool
+
+    @property
+    def now(self) -> datetime:
+        return self.ticket.updated_at
+
+
+TicketFlushHook = Callable[[TicketFlush], None]
+
 
 class Database:
-    """The engine plus a session factory; one unit of work per update or job run."""
+    """The engine plus a session factory; one unit of work per update or job run.
 
-    def __init__(self, url: str | URL) -> None:
+    `on_ticket_flush` (settable later, e.g. once configuration is known) runs inside the
+    flush, synchronously: it may change the ticket's attributes but must not do I/O.
+    """
+
+    def __init__(self, url: str | URL, *, on_ticket_flush: TicketFlushHook | None = None) -> None:
         self.url = async_url(url)
         self.engine = create_engine(self.url)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.on_ticket_flush = on_ticket_flush
+        # A Session class of our own, so the listeners belong to this Database only.
+        writer_class = type("KefuSession", (Session,), {})
+        event.listen(writer_class, "before_flush", self._before_flush)
+        event.listen(writer_class, "before_commit", self._before_commit)
+        self._sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=writer_class
+        )
         self._read_sessions = async_sessionmaker(
             self.engine.execution_options(**_READ_ONLY), expire_on_commit=False
         )
@@ -147,6 +193,29 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    def _before_flush(self, session: Session, _context: Any, _instances: Any) -> None:
+        if self.on_ticket_flush is None:
+            return
+        for instance in (*session.new, *session.dirty):
+            if isinstance(instance, Ticket):
+                self._run_ticket_hook(instance)
+
+    def _before_commit(self, session: Session) -> None:
+        # Commit flushes whatever the hook changes here (Session commits after this event).
+        if self.on_ticket_flush is None:
+            return
+        for instance in list(session.identity_map.values()):
+            if isinstance(instance, Ticket) and instance not in session.deleted:
+                self._run_ticket_hook(instance)
+
+    def _run_ticket_hook(self, ticket: Ticket) -> None:
+        assert self.on_ticket_flush is not None
+        state = inspect(ticket)
+        changed = frozenset(
+            name for name in TRACKED_TICKET_FIELDS if state.attrs[name].history.has_changes()
+        )
+        self.on_ticket_flush(TicketFlush(ticket, changed, is_new=state.key is None))
 
     @asynccontextmanager
     async def _transaction(

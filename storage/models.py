@@ -116,6 +116,24 @@ class Ticket(Base):
     reopened_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
+    # SLA timers, kept in step with the fields above on every flush by the hook `bot.sla` gives
+    # `Database` (storage itself knows no policy). A due time is NULL when its timer is not
+    # running: no target, first response given, or the ticket resolved or closed.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The resolution clock runs in spells: it stops while the ticket waits on the customer.
+    resolution_started_at: Mapped[datetime | None]  # when the current spell began
+    resolution_used_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    resolution_paused_at: Mapped[datetime | None]  # set while waiting on the customer
+    # Bumped whenever a deadline changes; each timer keeps the version of its deadline, which
+    # keys its alerts (`SlaAlert`), so a new deadline alerts afresh and an old one never twice.
+    sla_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_response_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    resolution_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The earliest pending warning or breach of a running timer; NULL when none. The alert
+    # scanner's only predicate, so closed tickets cost it nothing.
+    next_alert_at: Mapped[datetime | None] = mapped_column(index=True)
+
     # Every use of a ticket needs its customer (language, chat to relay to): load it eagerly.
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
 
@@ -172,14 +190,21 @@ class SelfServiceAnswer(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class ProcessedUpdate(Base):
-    """Telegram update ids already handled, per bot: delivery is at-least-once."""
+class InboxUpdate(Base):
+    """A Telegram update, stored before Telegram is told it arrived and processed after.
 
-    __tablename__ = "processed_updates"
+    Telegram delivers at least once and forgets an update once the next poll confirms it; the
+    row is what survives a crash in between. `processed_at` is set when handling finished.
+    """
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (sa.Index("ix_inbox_updates_pending", "bot_id", "processed_at", "update_id"),)
 
     bot_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    payload: Mapped[str] = mapped_column(sa.Text)  # the update's JSON, as Telegram sent it
     received_at: Mapped[datetime] = mapped_column(index=True)
+    processed_at: Mapped[datetime | None]
 
 
 class Counter(Base):
@@ -210,3 +235,32 @@ class UserState(Base):
     telegram_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     updated_at: Mapped[datetime]
+
+
+class SlaAlert(Base):
+    """One SLA warning or breach alert, claimed before it is sent: at most one row per ticket,
+    timer, level and deadline version (the unique key makes a second claim a no-op).
+
+    `status`: pending (claimed, not yet delivered), sent, skipped (superseded: a later level of
+    the same timer came due first) or obsolete (the deadline changed or the ticket was resolved
+    before delivery). `delivered` counts the destinations already posted to, so a
+    retry resumes where the last attempt stopped.
+    """
+
+    __tablename__ = "sla_alerts"
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "timer", "level", "version"),
+        sa.Index("ix_sla_alerts_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    timer: Mapped[str] = mapped_column(sa.String(32))
+    level: Mapped[str] = mapped_column(sa.String(32))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    due_at: Mapped[datetime]  # the deadline the alert is about
+    alert_at: Mapped[datetime]  # when it came due
+    delivered: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime]  # claimed at
+    sent_at: Mapped[datetime | None]

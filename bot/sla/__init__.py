@@ -17,21 +17,43 @@ from bot.sla.calendar import (
 )
 from bot.sla.deadlines import WarningTime, due_at, resume_due_at, warning_times
 from bot.sla.durations import DurationKind, SlaDuration, format_duration, parse_duration
+from bot.sla.timers import (
+    AlertPoint,
+    Change,
+    SlaState,
+    TicketFacts,
+    Timer,
+    WarningRules,
+    alert_points,
+    due_points,
+    next_alert_after,
+    recompute,
+)
 
 __all__ = [
+    "AlertPoint",
     "BusinessCalendar",
+    "Change",
     "ClockKind",
     "DurationKind",
     "SlaDuration",
+    "SlaState",
+    "TicketFacts",
+    "Timer",
+    "WarningRules",
     "WarningTime",
     "add_business_time",
     "add_calendar_time",
     "add_time",
     "add_working_days",
+    "alert_points",
     "business_time_between",
     "due_at",
+    "due_points",
     "format_duration",
+    "next_alert_after",
     "parse_duration",
+    "recompute",
     "resume_due_at",
     "time_between",
     "warning_times",

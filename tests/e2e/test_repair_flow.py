@@ -51,6 +51,7 @@ async def test_repair_inside_warranty_with_a_visit_reaches_the_staff(
     staff_topic = client.chat(STAFF_CHAT_ID, topic["message_thread_id"])
     card = await staff_topic.wait_for_text("SN-2025-0042")
     assert "88 Century Avenue" in card["text"]
+    assert "First response due" in card["text"] and "Resolution due" in card["text"]
     await staff_topic.wait_until(lambda messages: any("photo" in m for m in messages))
 
 

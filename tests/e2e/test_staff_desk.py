@@ -32,9 +32,7 @@ from tests.e2e.helpers import TINY_PNG, wait_for_topic
 
 @pytest.fixture
 async def desk_open(kefu_bot: RunningBot, staff_member: SandboxUser) -> None:
-    """Kefu running, with a staff chat that has been used before."""
-    # WORKAROUND: the sandbox numbers a new forum's first topic 1, which is the General topic's
-    # id, so messages sent into it land in General. A real staff chat has older messages.
+    """Kefu running, with a staff chat that has been used before, as a real one has."""
     await staff_member.send("Good morning, team!", chat_id=STAFF_CHAT_ID)
 
 

@@ -40,7 +40,7 @@ async def test_upgrade_builds_an_empty_database_to_head(empty_url):
     await migrate.upgrade(empty_url)
 
     assert await migrate.current_revision(empty_url) == migrate.head_revision()
-    assert {"customers", "tickets", "ticket_events", "attachments", "processed_updates"} <= (
+    assert {"customers", "tickets", "ticket_events", "attachments", "inbox_updates"} <= (
         await _tables(empty_url)
     )
 

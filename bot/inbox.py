@@ -1,0 +1,140 @@
+"""Polling through a durable inbox, in place of PTB's Updater.
+
+PTB's Updater confirms updates to Telegram (by polling again with a higher offset) as soon as
+they are queued in memory, so a crash while handling loses them (RELIABILITY.md). Here each
+batch is stored first, then confirmed by the next poll, and handled from the database; whatever
+was stored but not handled when the process died is handled at the next start. Handling is
+therefore at least once: an update whose handling had already taken effect when the process was
+killed, before it was marked, is handled again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import TypeVar
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
+
+from bot.context import KefuApplication
+from bot.services import Kefu
+from storage import inbox
+
+logger = logging.getLogger("kefu.inbox")
+BATCH = 100
+KEEP_HANDLED = timedelta(days=2)  # Telegram may redeliver for about a day
+MAX_BACKOFF = 30.0
+T = TypeVar("T")
+
+
+class DurableInbox:
+    def __init__(self, application: KefuApplication, kefu: Kefu, *, poll_timeout: int) -> None:
+        self.application = application
+        self.kefu = kefu
+        self.poll_timeout = poll_timeout
+        self._arrived = asyncio.Event()
+
+    @property
+    def _bot_id(self) -> int:
+        return self.application.bot.id
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll and handle until `stop` is set; stored leftovers are handled first."""
+        await self.application.bot.delete_webhook()  # polling and a webhook exclude each other
+        handler = asyncio.create_task(self._handle_stored(stop))
+        try:
+            await self._poll(stop)
+        finally:
+            self._arrived.set()  # let the handler see `stop`
+            await handler
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        offset: int | None = None
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                updates = await _until(
+                    stop,
+                    self.application.bot.get_updates(
+                        offset=offset,
+                        timeout=self.poll_timeout,
+                        read_timeout=self.poll_timeout + 10,
+                        allowed_updates=Update.ALL_TYPES,
+                    ),
+                )
+            except InvalidToken:
+                raise
+            except RetryAfter as error:
+                await _pause(stop, error.retry_after)
+                continue
+            except (NetworkError, Conflict) as error:  # Conflict: another poller; wait it out
+                logger.warning("polling failed (%s); retrying in %.0f s", error, backoff)
+                await _pause(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            if updates is None:  # stopping
+                return
+            backoff = 1.0
+            if not updates:
+                continue
+            async with self.kefu.db.unit_of_work() as session:
+                await inbox.store(
+                    session,
+                    self._bot_id,
+                    [(u.update_id, json.dumps(u.to_dict())) for u in updates],
+                    now=self.kefu.clock.now(),
+                )
+            # Stored: the next poll, with this offset, tells Telegram to forget them.
+            offset = updates[-1].update_id + 1
+            self._arrived.set()
+
+    async def _handle_stored(self, stop: asyncio.Event) -> None:
+        while True:
+            # Cleared before looking, so a batch stored while we look still wakes us.
+            self._arrived.clear()
+            async with self.kefu.db.read_only() as session:
+                batch = await inbox.pending(session, self._bot_id, limit=BATCH)
+            if not batch:
+                if stop.is_set():
+                    return
+                await self._arrived.wait()
+                continue
+            for update_id, payload in batch:
+                if stop.is_set():
+                    return  # the rest are handled at the next start
+                update = Update.de_json(json.loads(payload), self.application.bot)
+                # process_update hands handler failures to the error handler; it raises
+                # nothing for them, so a poison update is marked and does not block the rest.
+                await self.application.process_update(update)
+                async with self.kefu.db.unit_of_work() as session:
+                    await inbox.mark_processed(
+                        session, self._bot_id, update_id, now=self.kefu.clock.now()
+                    )
+
+    async def forget_old(self) -> None:
+        async with self.kefu.db.unit_of_work() as session:
+            await inbox.forget_processed_before(session, self.kefu.clock.now() - KEEP_HANDLED)
+
+
+async def _until(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
+    """The result of `work`, or None if `stop` is set first (then `work` is cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

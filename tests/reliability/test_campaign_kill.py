@@ -1,0 +1,180 @@
+"""A real Kefu process killed (SIGKILL) in the middle of a campaign, then started again.
+
+Every recipient must get the question, and only the sends in flight at the moment of the kill
+(at most the sender's concurrency) may reach someone twice. The sandbox runs in this test's
+event loop; Kefu runs as `python -m bot run` against it (KEFU_API_URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.server import RunningSandbox, start_sandbox
+from bot.surveys.sender import DEFAULT_CONCURRENCY
+from storage import campaigns, customers, migrate
+from storage.campaigns import Audience
+from storage.db import Database
+from storage.survey_models import (
+    QUEUED,
+    AudienceKind,
+    CampaignKind,
+    CampaignRecipient,
+    DeliveryStatus,
+    Repeat,
+)
+from tests.storage.conftest import NOW
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "7000000002:KILL-TEST-TOKEN"
+ADMIN_ID = 3001
+RECIPIENTS = 200
+FIRST_ID = 700_000
+KILL_AFTER = 60  # successful sends before the kill
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[RunningSandbox]:
+    running = await start_sandbox(default_bot_token=TOKEN)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def client(sandbox: RunningSandbox) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(sandbox.base_url) as sandbox_client:
+        yield sandbox_client
+
+
+async def _prepare(client: SandboxClient, url: str) -> list[int]:
+    """Customers who accepted the privacy notice, and a campaign due now, to all of them."""
+    await migrate.upgrade(url)
+    ids = [FIRST_ID + n for n in range(RECIPIENTS)]
+    for start in range(0, RECIPIENTS, 50):
+        await asyncio.gather(
+            *[client.create_user(i, f"Customer {i}") for i in ids[start : start + 50]]
+        )
+    db = Database(url)
+    try:
+        async with db.unit_of_work() as session:
+            for telegram_id in ids:
+                customer = await customers.get_or_create_by_telegram(session, telegram_id, now=NOW)
+                await customers.record_consent(session, customer, now=NOW, first_name="C")
+            await campaigns.create(
+                session,
+                kind=CampaignKind.NPS,
+                texts={"en": {"question": "Would you recommend us?", "options": []}},
+                audience=Audience(AudienceKind.ALL),
+                repeat=Repeat.NONE,
+                first_run_at=NOW,
+                created_by=ADMIN_ID,
+                now=NOW,
+            )
+    finally:
+        await db.dispose()
+    return ids
+
+
+async def _start_kefu(sandbox: RunningSandbox, url: str, log: Path) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "KEFU_BOT_TOKEN": TOKEN,
+        "KEFU_API_URL": sandbox.base_url,
+        "KEFU_DATABASE_URL": url,
+        "KEFU_ADMIN_IDS": str(ADMIN_ID),
+        "KEFU_LOG_LEVEL": "WARNING",
+    }
+    command = ["-m", "bot", "run"]
+    with log.open("ab") as output:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, *command, cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+
+
+async def _sends(client: SandboxClient) -> Counter[int]:
+    calls = await client.calls("sendMessage")
+    return Counter(int(call["params"]["chat_id"]) for call in calls if call["ok"])
+
+
+def _tail(log: Path) -> str:
+    return log.read_text()[-3000:] if log.exists() else "(empty)"
+
+
+async def _wait_for(
+    client: SandboxClient, condition: Callable[[], Awaitable[bool]], timeout: float, log: Path
+) -> None:
+    """Re-check `condition` on every sandbox event until it holds."""
+    deadline = time.monotonic() + timeout
+    seq = (await client.events())["seq"]
+    while not await condition():
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"not within {timeout} s; Kefu's log:\n{_tail(log)}"
+        seq = (await client.events(after=seq, timeout=min(remaining, 0.5)))["seq"]
+
+
+async def _queued(url: str) -> int:
+    db = Database(url)
+    try:
+        async with db.read_only() as session:
+            query = select(func.count()).where(CampaignRecipient.status.in_(QUEUED))
+            return int(await session.scalar(query) or 0)
+    finally:
+        await db.dispose()
+
+
+async def test_a_campaign_killed_mid_send_resumes_and_reaches_everyone_once(
+    sandbox: RunningSandbox, client: SandboxClient, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}"
+    log = tmp_path / "kefu.log"
+    ids = await _prepare(client, url)
+    first = await _start_kefu(sandbox, url, log)
+    try:
+
+        async def some_sent() -> bool:
+            return sum((await _sends(client)).values()) >= KILL_AFTER
+
+        await _wait_for(client, some_sent, 30, log)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    before_restart = sum((await _sends(client)).values())
+    assert before_restart < RECIPIENTS, "the campaign finished before the kill"
+
+    second = await _start_kefu(sandbox, url, log)
+    try:
+
+        async def all_sent() -> bool:
+            sends = await _sends(client)
+            return all(sends[i] for i in ids) and await _queued(url) == 0
+
+        await _wait_for(client, all_sent, 60, log)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), 20)
+
+    sends = await _sends(client)
+    duplicates = sum(count - 1 for count in sends.values() if count > 1)
+    assert all(sends[i] >= 1 for i in ids)
+    assert duplicates <= DEFAULT_CONCURRENCY, f"{duplicates} sent twice"
+    db = Database(url)
+    try:
+        async with db.read_only() as session:
+            rows = await session.execute(
+                select(CampaignRecipient.status, func.count()).group_by(CampaignRecipient.status)
+            )
+            assert dict(rows.all()) == {DeliveryStatus.SENT: RECIPIENTS}
+    finally:
+        await db.dispose()
