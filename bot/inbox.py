@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bot.context import KefuApplication
+from bot.retry import retry_after_seconds
 from bot.services import Kefu
 from storage import inbox
 
@@ -70,7 +71,7 @@ class DurableInbox:
             except InvalidToken:
                 raise
             except RetryAfter as error:
-                await _pause(stop, error.retry_after)
+                await _pause(stop, retry_after_seconds(error))
                 continue
             except (NetworkError, Conflict) as error:  # Conflict: another poller; wait it out
                 logger.warning("polling failed (%s); retrying in %.0f s", error, backoff)

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +16,8 @@ from enum import Enum, auto
 
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.retry import retry_after_seconds
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
@@ -37,16 +38,6 @@ class Result:
     retry_after: float = 0.0
     error_code: int | None = None
     error: str | None = None
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    # PTB 22 keeps the timedelta privately; the public attribute warns until PTB 23.
-    value = getattr(error, "_retry_after", None)
-    if not isinstance(value, timedelta):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def backoff(attempt: int) -> timedelta:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class BotProcess:
     def __init__(self, api_url: str, token: str, database: Path, **env: str) -> None:
         self.database = database
+        self.log = database.with_suffix(".log")  # the bot's stderr, kept for a failing test
         clean = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
         self.env = {
             **clean,
@@ -31,13 +32,14 @@ class BotProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
 
     def kill(self) -> None:
         """SIGKILL: no clean-up runs, as when a machine loses power."""
