@@ -11,13 +11,12 @@ from bot.context import KefuContext
 from handlers import privacy
 from handlers.flow import (
     END,
-    MAX_TEXT,
     NEW_TEXT,
     Flow,
     Step,
     draft,
+    fits,
     keyboard,
-    reply,
     say,
     start_draft,
     text_answer,
@@ -108,15 +107,7 @@ async def got_category(update: Update, context: KefuContext) -> int:
 
 async def got_description(update: Update, context: KefuContext) -> int:
     text = text_answer(update)
-    if len(text) > MAX_TEXT:
-        await reply(
-            update,
-            context.t.t(
-                "That is a bit long: please keep it under {limit} characters. You can send more "
-                "details after the ticket is open.",
-                limit=MAX_TEXT,
-            ),
-        )
+    if not await fits(update, context, text):
         return await FLOW.goto(update, context, Complaint.DESCRIPTION)
     draft(context).answers["description"] = text
     return await FLOW.proceed(update, context, Complaint.PHOTOS)

@@ -12,14 +12,13 @@ from bot.rules.faq import search_faq
 from handlers import privacy
 from handlers.flow import (
     END,
-    MAX_TEXT,
     NEW_TEXT,
     Flow,
     Step,
     draft,
     drop_draft,
+    fits,
     keyboard,
-    reply,
     say,
     start_draft,
     text_answer,
@@ -94,15 +93,7 @@ async def begin(update: Update, context: KefuContext) -> int:
 
 async def got_question(update: Update, context: KefuContext) -> int:
     question = text_answer(update)
-    if len(question) > MAX_TEXT:
-        await reply(
-            update,
-            context.t.t(
-                "That is a bit long: please keep it under {limit} characters. You can send more "
-                "details after the ticket is open.",
-                limit=MAX_TEXT,
-            ),
-        )
+    if not await fits(update, context, question):
         return await FLOW.goto(update, context, Consult.QUESTION)
     matches = search_faq(question, _entries(context))
     draft(context).answers |= {

@@ -240,6 +240,21 @@ class Flow:
             )
 
 
+async def fits(update: Update, context: KefuContext, text: str) -> bool:
+    """Whether a free-text answer is short enough to keep; if not, say so (the caller re-asks)."""
+    if len(text) <= MAX_TEXT:
+        return True
+    await reply(
+        update,
+        context.t.t(
+            "That is a bit long: please keep it under {limit} characters. You can send more "
+            "details after the ticket is open.",
+            limit=MAX_TEXT,
+        ),
+    )
+    return False
+
+
 def text_answer(update: Update) -> str:
     assert update.effective_message is not None and update.effective_message.text is not None
     return update.effective_message.text.strip()

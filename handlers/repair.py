@@ -15,11 +15,11 @@ from bot.rules.warranty import warranty_ends_on, warranty_status
 from handlers import privacy
 from handlers.flow import (
     END,
-    MAX_TEXT,
     NEW_TEXT,
     Flow,
     Step,
     draft,
+    fits,
     keyboard,
     reply,
     say,
@@ -297,15 +297,7 @@ async def got_purchase_date(update: Update, context: KefuContext) -> int:
 
 async def got_description(update: Update, context: KefuContext) -> int:
     text = text_answer(update)
-    if len(text) > MAX_TEXT:
-        await reply(
-            update,
-            context.t.t(
-                "That is a bit long: please keep it under {limit} characters. You can send more "
-                "details after the ticket is open.",
-                limit=MAX_TEXT,
-            ),
-        )
+    if not await fits(update, context, text):
         return await FLOW.goto(update, context, Repair.DESCRIPTION)
     draft(context).answers["description"] = text
     return await FLOW.proceed(update, context, Repair.PHOTOS)

@@ -186,3 +186,35 @@ async def test_several_open_tickets_ask_which_one(alice: SandboxUser, client: Sa
     await alice.chat.wait_for_text("Added to ticket K-000002")
     topic = await wait_for_topic(client, "#K-000002")
     await client.chat(STAFF_CHAT_ID, topic["message_thread_id"]).wait_for_text("Any news?")
+
+
+async def test_writing_within_the_reopen_window_reopens_and_after_it_starts_afresh(
+    alice: SandboxUser,
+    staff_member: SandboxUser,
+    client: SandboxClient,
+    kefu: Kefu,
+    clock: ShiftedClock,
+) -> None:
+    await accept_privacy(alice)
+    await alice.press("Ask a question")
+    await alice.chat.wait_for_text("What would you like to know?")
+    await alice.send("Do you repair old models?")
+    await alice.chat.wait_for_bot_message()
+    await alice.press("Talk to a person")
+    await alice.chat.wait_for_text("K-000001 is open")
+    topic = await wait_for_topic(client, "#K-000001")
+    desk = client.chat(STAFF_CHAT_ID, topic["message_thread_id"])
+
+    await staff_member.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=desk.thread_id)
+    await alice.chat.wait_for_text("has been resolved")
+    clock.advance(timedelta(days=6))
+    await alice.send("Actually, one more question about it.")
+    await alice.chat.wait_for_text("We have reopened ticket K-000001")
+    await desk.wait_for_text("one more question")
+
+    await staff_member.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=desk.thread_id)
+    await alice.chat.wait_for_text("has been resolved")
+    clock.advance(timedelta(days=8))  # past the 7-day reopen window
+    await alice.send("Hello again")
+    menu = await alice.chat.wait_for_text("Please choose what you need help with")
+    assert menu["reply_markup"]["inline_keyboard"]

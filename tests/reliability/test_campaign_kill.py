@@ -13,14 +13,13 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import RunningSandbox, start_sandbox
+from bot.sandbox.server import RunningSandbox
 from bot.surveys.sender import DEFAULT_CONCURRENCY
 from storage import campaigns, customers, migrate
 from storage.campaigns import Audience
@@ -33,29 +32,14 @@ from storage.survey_models import (
     DeliveryStatus,
     Repeat,
 )
+from tests.conftest import TOKEN
 from tests.storage.conftest import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "7000000002:KILL-TEST-TOKEN"
 ADMIN_ID = 3001
 RECIPIENTS = 200
 FIRST_ID = 700_000
 KILL_AFTER = 60  # successful sends before the kill
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox(default_bot_token=TOKEN)
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def client(sandbox: RunningSandbox) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox.base_url) as sandbox_client:
-        yield sandbox_client
 
 
 async def _prepare(client: SandboxClient, url: str) -> list[int]:

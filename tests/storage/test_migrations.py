@@ -4,11 +4,11 @@ import asyncio
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
 
 from storage import migrate
 from storage.db import create_engine
 from storage.models import Base
+from tests.storage import schema
 
 
 async def _schema_diffs(url: str) -> list:
@@ -25,15 +25,6 @@ async def _schema_diffs(url: str) -> list:
         await engine.dispose()
 
 
-async def _tables(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
-    finally:
-        await engine.dispose()
-
-
 async def test_upgrade_builds_an_empty_database_to_head(empty_url):
     assert await migrate.current_revision(empty_url) is None
 
@@ -41,7 +32,7 @@ async def test_upgrade_builds_an_empty_database_to_head(empty_url):
 
     assert await migrate.current_revision(empty_url) == migrate.head_revision()
     assert {"customers", "tickets", "ticket_events", "attachments", "inbox_updates"} <= (
-        await _tables(empty_url)
+        await schema.tables(empty_url)
     )
 
 
@@ -57,7 +48,7 @@ async def test_upgrade_twice_is_a_no_op_and_downgrade_empties(empty_url):
 
     await migrate.downgrade(empty_url, "base")
 
-    assert await _tables(empty_url) <= {"alembic_version"}
+    assert await schema.tables(empty_url) <= {"alembic_version"}
     await migrate.upgrade(empty_url)
     assert await migrate.current_revision(empty_url) == migrate.head_revision()
 

@@ -6,16 +6,17 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from bot.config import load_business_config
 from bot.sla.tracking import sla_flush_hook
 from storage import customers, migrate, tickets
 from storage import sla as sla_store
-from storage.db import Database, create_engine
+from storage.db import Database
 from storage.enums import Priority, TicketStatus, TicketType
 from storage.events import Actor
 from storage.models import Customer
+from tests.storage import schema
 
 STAFF = Actor.staff(501, "Mei")
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -36,37 +37,17 @@ async def _open(db: Database, customer: Customer, now, **fields) -> int:
         return ticket.id
 
 
-async def _columns(url: str, table: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: {c["name"] for c in inspect(sync).get_columns(table)}
-            )
-    finally:
-        await engine.dispose()
-
-
-async def _tables(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
-    finally:
-        await engine.dispose()
-
-
 async def test_migration_0004_adds_the_timers_and_takes_them_away_again(empty_url):
     await migrate.upgrade(empty_url, "0004")
-    assert {"first_response_due_at", "next_alert_at", "sla_version"} <= await _columns(
+    assert {"first_response_due_at", "next_alert_at", "sla_version"} <= await schema.columns(
         empty_url, "tickets"
     )
-    assert "sla_alerts" in await _tables(empty_url)
+    assert "sla_alerts" in await schema.tables(empty_url)
 
     await migrate.downgrade(empty_url, "0003")
 
-    assert "next_alert_at" not in await _columns(empty_url, "tickets")
-    assert "sla_alerts" not in await _tables(empty_url)
+    assert "next_alert_at" not in await schema.columns(empty_url, "tickets")
+    assert "sla_alerts" not in await schema.tables(empty_url)
     await migrate.upgrade(empty_url)
     assert await migrate.current_revision(empty_url) == migrate.head_revision()
 
