@@ -36,6 +36,8 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("reopen", t.t("Reopen this ticket")),
         BotCommand("close", t.t("Close this ticket and its topic")),
         BotCommand("wait", t.t("Wait for the customer (pauses the resolution timer)")),
+        BotCommand("approve", t.t("Approve a return or exchange request")),
+        BotCommand("decline", t.t("Decline a return or exchange request")),
         BotCommand("sla", t.t("Tickets at risk and breached")),
     ]
 

@@ -43,7 +43,3 @@ def setup_logging(level: str = "INFO") -> None:
     # narrate their own start-up at INFO.
     for chatty in ("httpx", "aiohttp.access", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-
-
-def log_event(logger: logging.Logger, message: str, /, **fields: object) -> None:
-    logger.info(message, extra={"fields": fields})

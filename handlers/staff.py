@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import staff_commands as commands
+from handlers import staff_returns
 from handlers.staff_record import show_record
 from handlers.staff_relay import relay_staff_reply
 
@@ -26,6 +27,8 @@ def build_handlers(staff_chat_id: int | None) -> list[BaseHandler]:
         CommandHandler("reopen", commands.reopen_command, filters=NEW),
         CommandHandler("close", commands.close_command, filters=NEW),
         CommandHandler("wait", commands.wait_command, filters=NEW),
+        CommandHandler("approve", staff_returns.approve, filters=NEW),
+        CommandHandler("decline", staff_returns.decline, filters=NEW),
         CommandHandler("ticket", show_record, filters=NEW),
         CallbackQueryHandler(commands.on_button, pattern=r"^desk:"),
     ]
