@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable
+from collections import deque
+from collections.abc import Awaitable, Hashable
 from datetime import timedelta
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ from storage import inbox
 
 logger = logging.getLogger("kefu.inbox")
 BATCH = 100
+CONCURRENCY = 16  # updates of different chats handled at once
 KEEP_HANDLED = timedelta(days=2)  # Telegram may redeliver for about a day
 MAX_BACKOFF = 30.0
 T = TypeVar("T")
@@ -95,27 +97,63 @@ class DurableInbox:
             self._arrived.set()
 
     async def _handle_stored(self, stop: asyncio.Event) -> None:
+        """Hand stored updates to PTB: one chat's updates in order, different chats at once.
+
+        A conversation needs its own updates one after the other; nothing needs one customer
+        to wait for another, whose reply may be stuck on a slow Telegram call.
+        """
+        lanes: dict[Hashable, asyncio.Task[None]] = {}
+        queues: dict[Hashable, deque[tuple[int, Update]]] = {}
+        dispatched: set[int] = set()  # handed to a lane, not yet marked handled
+        # Marked while the dispatcher was reading: its snapshot may still show them pending.
+        finished: set[int] = set()
+        slots = asyncio.Semaphore(CONCURRENCY)
+
+        async def drain(lane: Hashable) -> None:
+            queue = queues[lane]
+            while queue and not stop.is_set():
+                update_id, update = queue.popleft()
+                try:
+                    async with slots:
+                        # process_update gives handler failures to the error handler and raises
+                        # nothing for them: a poison update is marked and blocks nobody.
+                        await self.application.process_update(update)
+                        async with self.kefu.db.unit_of_work() as session:
+                            await inbox.mark_processed(
+                                session, self._bot_id, update_id, now=self.kefu.clock.now()
+                            )
+                except Exception:
+                    logger.exception("update %s stays in the inbox for a retry", update_id)
+                finally:
+                    finished.add(update_id)
+                    dispatched.discard(update_id)
+                    self._arrived.set()
+            del queues[lane], lanes[lane]
+
         while True:
             # Cleared before looking, so a batch stored while we look still wakes us.
             self._arrived.clear()
+            finished.clear()
             async with self.kefu.db.read_only() as session:
-                batch = await inbox.pending(session, self._bot_id, limit=BATCH)
-            if not batch:
+                batch = await inbox.pending(session, self._bot_id, limit=BATCH + len(dispatched))
+            taken = dispatched | finished
+            fresh = [
+                (update_id, payload) for update_id, payload in batch if update_id not in taken
+            ]
+            if stop.is_set() or not fresh:
                 if stop.is_set():
-                    return
+                    break  # what is not handled yet is handled at the next start
                 await self._arrived.wait()
                 continue
-            for update_id, payload in batch:
-                if stop.is_set():
-                    return  # the rest are handled at the next start
+            for update_id, payload in fresh:
                 update = Update.de_json(json.loads(payload), self.application.bot)
-                # process_update hands handler failures to the error handler; it raises
-                # nothing for them, so a poison update is marked and does not block the rest.
-                await self.application.process_update(update)
-                async with self.kefu.db.unit_of_work() as session:
-                    await inbox.mark_processed(
-                        session, self._bot_id, update_id, now=self.kefu.clock.now()
-                    )
+                lane = _lane_of(update)
+                dispatched.add(update_id)
+                queues.setdefault(lane, deque()).append((update_id, update))
+                if lane not in lanes:
+                    lanes[lane] = asyncio.create_task(drain(lane))
+        # Stopping: each lane finishes the update it is on.
+        await asyncio.gather(*lanes.values(), return_exceptions=True)
 
     async def forget_old(self) -> None:
         async with self.kefu.db.unit_of_work() as session:
@@ -134,6 +172,12 @@ async def _until(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
     return None
+
+
+def _lane_of(update: Update) -> Hashable:
+    """Updates of one person in one chat share a lane (PTB's conversation key)."""
+    chat, user = update.effective_chat, update.effective_user
+    return (chat.id if chat else None, user.id if user else None)
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

@@ -6,6 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 
+# Each language named in itself, whatever the reader's language: a reader who landed in the
+# wrong one must still find their own (the usual language-picker practice, so not translated).
 LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"}
 
 
