@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import AIORateLimiter, Application, Defaults
 
-from bot import desk, surveys
+from bot import desk, retention, surveys
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
 from bot.persistence import DatabasePersistence
@@ -90,6 +90,7 @@ def build_application(
     assert application.job_queue is not None
     desk.schedule_jobs(application.job_queue)
     sla_alerts.schedule_jobs(application.job_queue, kefu)
+    retention.schedule_jobs(application.job_queue, kefu)
     surveys.install(application, kefu)
     return application
 

@@ -114,6 +114,7 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
+    personal_data_erased_at: Mapped[datetime | None]  # retention passed: see storage.retention
     updated_at: Mapped[datetime]
 
     # SLA timers, kept in step with the fields above on every flush by the hook `bot.sla` gives
