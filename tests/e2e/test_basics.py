@@ -141,3 +141,12 @@ async def test_a_non_member_in_the_staff_group_is_neither_relayed_nor_obeyed(
     customer_chat = await alice.chat.messages()
     assert not any("refund" in (m.get("text") or "") for m in customer_chat)
     assert not any("resolved" in (m.get("text") or "") for m in customer_chat)
+
+
+async def test_an_edited_message_is_explained_not_lost(alice: SandboxUser) -> None:
+    await accept_privacy(alice)
+    sent = await alice.send("My order number is 12345")
+    await alice.chat.wait_for_bot_message()
+    await alice.edit(sent["message_id"], "My order number is 12346")
+    notice = await alice.chat.wait_for_text("Edits are not passed on")
+    assert "send the correction as a new message" in notice["text"]
