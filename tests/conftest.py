@@ -21,6 +21,7 @@ from bot.runner import run_polling
 from bot.sandbox.client import SandboxClient, SandboxUser
 from bot.sandbox.server import RunningSandbox, start_sandbox
 from bot.services import Kefu
+from tests import postgres
 
 TOKEN = "7000000001:TEST-TOKEN-FOR-KEFU"
 STAFF_CHAT_ID = -1001000000001
@@ -111,9 +112,19 @@ async def staff_chat(client: SandboxClient, staff_member: SandboxUser, admin: Sa
     )
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Every end-to-end test runs on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}"
+        return
+    name = await postgres.create_database()
+    if name is None:
+        pytest.skip(postgres.UNREACHABLE)
+    try:
+        yield postgres.url_of(name)
+    finally:
+        await postgres.drop_database(name)
 
 
 @pytest.fixture

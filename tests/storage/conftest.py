@@ -6,8 +6,6 @@ server; the tests are skipped if it cannot be reached.
 """
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
@@ -17,40 +15,18 @@ import pytest
 from storage import customers, migrate
 from storage.db import Database
 from storage.models import Customer
+from tests import postgres
 
-PG_SERVER = os.environ.get("KEFU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
-
-
-async def _create_pg_database() -> str | None:
-    try:
-        connection = await asyncpg.connect(PG_SERVER, timeout=3)
-    except (OSError, TimeoutError, asyncpg.PostgresError):
-        return None
-    name = f"kefu_test_{uuid.uuid4().hex[:10]}"
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return name
-
-
-async def _drop_pg_database(name: str) -> None:
-    connection = await asyncpg.connect(PG_SERVER, timeout=3)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
-    name = asyncio.run(_create_pg_database())
+    name = asyncio.run(postgres.create_database())
     if name is None:
-        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432")
-    server = PG_SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    yield f"{server}/{name}"
-    asyncio.run(_drop_pg_database(name))
+        pytest.skip(postgres.UNREACHABLE)
+    yield postgres.url_of(name)
+    asyncio.run(postgres.drop_database(name))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
