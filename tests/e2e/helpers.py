@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.rules.warranty import add_months
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import STAFF_CHAT_ID
 
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
@@ -40,3 +40,14 @@ async def wait_for_topic(client: SandboxClient, prefix: str, timeout: float = 10
                 if topic["name"].startswith(prefix):
                     return topic
             seq = (await client.events(after=seq, timeout=timeout))["seq"]
+
+
+async def ask_a_person(user: SandboxUser, question: str) -> str:
+    """An English-speaking customer who already accepted the privacy notice asks our team a
+    question (past the FAQ); the ticket's confirmation text."""
+    await user.press("Ask a question")
+    await user.chat.wait_for_text("What would you like to know?")
+    await user.send(question)
+    await user.chat.wait_for_bot_message()  # the FAQ's suggestions, or none
+    await user.press("Talk to a person")
+    return (await user.chat.wait_for_text("is open"))["text"]

@@ -6,7 +6,7 @@ import pytest
 
 from bot.sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import STAFF_CHAT_ID, RunningBot, accept_privacy
-from tests.e2e.helpers import wait_for_topic
+from tests.e2e.helpers import ask_a_person, wait_for_topic
 
 pytestmark = pytest.mark.usefixtures("kefu_bot")
 
@@ -124,12 +124,7 @@ async def test_a_non_member_in_the_staff_group_is_neither_relayed_nor_obeyed(
         username="kefu_desk",
     )  # fmt: skip
     await accept_privacy(alice)
-    await alice.press("Ask a question")
-    await alice.chat.wait_for_text("What would you like to know?")
-    await alice.send("Is there a store in Suzhou?")
-    await alice.chat.wait_for_bot_message()
-    await alice.press("Talk to a person")
-    await alice.chat.wait_for_text("K-000001 is open")
+    assert "K-000001 is open" in await ask_a_person(alice, "Is there a store in Suzhou?")
     topic = await wait_for_topic(client, "#K-000001")
     thread = topic["message_thread_id"]
 

@@ -11,7 +11,7 @@ from bot.sandbox.client import SandboxClient, SandboxUser
 from bot.services import Kefu
 from storage import selfservice
 from tests.conftest import STAFF_CHAT_ID, accept_privacy
-from tests.e2e.helpers import TINY_PNG, business_today, wait_for_topic
+from tests.e2e.helpers import TINY_PNG, ask_a_person, business_today, wait_for_topic
 
 pytestmark = pytest.mark.usefixtures("kefu_bot")
 
@@ -149,12 +149,7 @@ async def test_messages_after_opening_join_the_ticket_and_my_tickets_lists_it(
     alice: SandboxUser, client: SandboxClient
 ) -> None:
     await accept_privacy(alice)
-    await alice.press("Ask a question")
-    await alice.chat.wait_for_text("What would you like to know?")
-    await alice.send("Can you deliver to Hangzhou?")
-    await alice.chat.wait_for_bot_message()
-    await alice.press("Talk to a person")
-    await alice.chat.wait_for_text("K-000001 is open")
+    assert "K-000001 is open" in await ask_a_person(alice, "Can you deliver to Hangzhou?")
     topic = await wait_for_topic(client, "#K-000001")
     desk = client.chat(STAFF_CHAT_ID, topic["message_thread_id"])
     await desk.wait_for_text("Hangzhou")
@@ -174,12 +169,7 @@ async def test_messages_after_opening_join_the_ticket_and_my_tickets_lists_it(
 async def test_several_open_tickets_ask_which_one(alice: SandboxUser, client: SandboxClient):
     await accept_privacy(alice)
     for question in ("Where is my invoice?", "Do you sell spare remote controls?"):
-        await alice.press("Ask a question")
-        await alice.chat.wait_for_text("What would you like to know?")
-        await alice.send(question)
-        await alice.chat.wait_for_bot_message()
-        await alice.press("Talk to a person")
-        await alice.chat.wait_for_text("is open")
+        await ask_a_person(alice, question)
     await alice.send("Any news?")
     await alice.chat.wait_for_text("Which one is this about?")
     await alice.press("K-000002 · Consultation")
@@ -196,12 +186,7 @@ async def test_writing_within_the_reopen_window_reopens_and_after_it_starts_afre
     clock: ShiftedClock,
 ) -> None:
     await accept_privacy(alice)
-    await alice.press("Ask a question")
-    await alice.chat.wait_for_text("What would you like to know?")
-    await alice.send("Do you repair old models?")
-    await alice.chat.wait_for_bot_message()
-    await alice.press("Talk to a person")
-    await alice.chat.wait_for_text("K-000001 is open")
+    assert "K-000001 is open" in await ask_a_person(alice, "Do you repair old models?")
     topic = await wait_for_topic(client, "#K-000001")
     desk = client.chat(STAFF_CHAT_ID, topic["message_thread_id"])
 
