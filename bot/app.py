@@ -22,6 +22,7 @@ from handlers import (
     middleware,
     my_tickets,
     privacy,
+    reachability,
     repair,
     returns,
     sla_view,
@@ -81,6 +82,7 @@ def build_application(
             *privacy.build_handlers(),
             *language.build_handlers(),
             *my_tickets.build_handlers(),
+            *reachability.build_handlers(),
             *followup.build_handlers(),  # free text joins an open ticket
             *fallback.build_handlers(),  # last: whatever nothing else took
         ],

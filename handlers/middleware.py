@@ -36,6 +36,9 @@ async def attach_customer_language(update: Update, context: KefuContext) -> None
             last_name=user.last_name,
             username=user.username,
         )
+        if update.message or update.callback_query:
+            # They wrote or pressed: whatever blocked them before, we can reach them now.
+            await customers.mark_reachable(session, customer, now=kefu.clock.now())
         context.customer_id = customer.id
         context.consented = customer.has_consented
         context.translator = kefu.catalogs.for_language(customer.language)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.rules.warranty import add_months
 from bot.sandbox.client import SandboxClient, SandboxUser
+from bot.services import Kefu
+from storage import customers
 from tests.conftest import STAFF_CHAT_ID
 
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
@@ -51,3 +53,16 @@ async def ask_a_person(user: SandboxUser, question: str) -> str:
     await user.chat.wait_for_bot_message()  # the FAQ's suggestions, or none
     await user.press("Talk to a person")
     return (await user.chat.wait_for_text("is open"))["text"]
+
+
+async def wait_until_unreachable(
+    kefu: Kefu, telegram_id: int, expected: bool, timeout: float = 10
+) -> None:
+    """Waits until the customer's reachability in the database is as `expected`."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with kefu.db.read_only() as session:
+                customer = await customers.get_by_telegram(session, telegram_id)
+            if customer is not None and (customer.unreachable_at is not None) == expected:
+                return
+            await asyncio.sleep(0.05)  # a polling interval inside the timeout
