@@ -67,34 +67,31 @@ async def _announce(bot: Bot, kefu: Kefu, chat_id: int, ticket_id: int) -> None:
         ticket = await tickets.get(session, ticket_id)
         if ticket is None or ticket.staff_topic_id is not None:
             return
-        record = await events.history(session, ticket_id)
-        files = await attachments.for_ticket(session, ticket_id)
-    topic = await bot.create_forum_topic(chat_id, topic_name(t, ticket))
+        name = topic_name(t, ticket)
+    topic = await bot.create_forum_topic(chat_id, name)
     thread = topic.message_thread_id
-    # Posting before linking: a crash here leaves a stray topic and the job announces again,
-    # which is better than a linked topic without its card.
-    await bot.send_message(
-        chat_id,
-        render_card(kefu, t, ticket),
-        parse_mode=ParseMode.HTML,
-        reply_markup=card_keyboard(t, ticket),
-        message_thread_id=thread,
-    )
-    await _post_history(bot, kefu, t, (chat_id, thread), record, files)
-    seen = max((event.id for event in record), default=0)
+    # Linked before anything is posted: from this moment staff replies and commands in the
+    # topic reach the ticket, and customer messages are relayed into it as they come. (A crash
+    # before the card is posted leaves a topic without its card; the record is intact and
+    # /ticket shows it. Linking last instead could drop a fast staff reply without a word.)
     async with kefu.db.unit_of_work() as session:
         ticket = await tickets.get(session, ticket_id, for_update=True)
         won = ticket is not None and ticket.staff_topic_id is None
         if won:
             assert ticket is not None
             await tickets.set_topic(session, ticket, chat_id, thread, now=kefu.clock.now())
-            # Customer messages recorded while we were posting: linked now, so copy them too.
-            later = [e for e in await events.history(session, ticket_id) if e.id > seen]
-            later_files = await attachments.for_ticket(session, ticket_id)
-    if not won:
+            card = render_card(kefu, t, ticket)
+            keyboard = card_keyboard(t, ticket)
+            # What the customer sent before the topic existed, to copy in after the card.
+            record = await events.history(session, ticket_id)
+            files = await attachments.for_ticket(session, ticket_id)
+    if not won:  # another announcement linked its topic first
         await bot.delete_forum_topic(chat_id, thread)
         return
-    await _post_history(bot, kefu, t, (chat_id, thread), later, later_files)
+    await bot.send_message(
+        chat_id, card, parse_mode=ParseMode.HTML, reply_markup=keyboard, message_thread_id=thread
+    )
+    await _post_history(bot, kefu, t, (chat_id, thread), record, files)
 
 
 async def _post_history(

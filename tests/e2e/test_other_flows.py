@@ -189,6 +189,7 @@ async def test_writing_within_the_reopen_window_reopens_and_after_it_starts_afre
     assert "K-000001 is open" in await ask_a_person(alice, "Do you repair old models?")
     topic = await wait_for_topic(client, "#K-000001")
     desk = client.chat(STAFF_CHAT_ID, topic["message_thread_id"])
+    await desk.wait_for_text("Do you repair old models?")  # the card: the topic is linked
 
     await staff_member.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=desk.thread_id)
     await alice.chat.wait_for_text("has been resolved")

@@ -661,3 +661,27 @@ async def test_a_button_on_a_card_that_fell_behind_changes_nothing(
     await topic.wait_for_text("This ticket is not open, so there is nothing to resolve.")
     refreshed = await topic.wait_for_edit(card["message_id"], "Status: Resolved")
     assert buttons(refreshed) == ["Reopen", "Close"]
+
+
+async def test_a_staff_reply_while_the_card_is_still_being_posted_reaches_the_customer(
+    kefu: Kefu,
+    desk_bot: Bot,
+    alice: SandboxUser,
+    staff_member: SandboxUser,
+    client: SandboxClient,
+) -> None:
+    await accept_privacy(alice)
+    number = await open_ticket(kefu, desk_bot, alice, language=Language.EN, announce=False)
+    async with kefu.db.read_only() as session:
+        ticket = await tickets.get_by_number(session, number)
+        assert ticket is not None
+    await client.add_fault("sendMessage", "hang", count=1, hang_seconds=30)  # the card hangs
+    announcing = asyncio.create_task(desk.announce_ticket(desk_bot, kefu, ticket.id))
+    topic = await topic_of(client, number)
+    await wait_for_event(kefu, number, EventKind.TOPIC_LINKED)
+
+    await staff_member.send(
+        "We will call you this afternoon.", chat_id=topic.chat_id, thread_id=topic.thread_id
+    )
+    await alice.chat.wait_for_text("We will call you this afternoon")
+    await asyncio.gather(announcing, return_exceptions=True)  # the hung card timed out
