@@ -83,9 +83,13 @@ async def open_ticket(
 
 
 async def topic_of(client: SandboxClient, number: str) -> ChatView:
-    """The ticket's topic in the staff chat, once the desk has opened it."""
+    """The ticket's topic in the staff chat, once the desk has opened it and posted its card
+    (the topic is linked to the ticket before the card is posted)."""
     topic = await wait_for_topic(client, f"#{number} ")
-    return client.chat(STAFF_CHAT_ID, topic["message_thread_id"])
+    view = client.chat(STAFF_CHAT_ID, topic["message_thread_id"])
+    # wait_until leaves the view's cursor alone: tests read the topic from its start.
+    await view.wait_until(lambda messages: any(f"#{number}" in text_of(m) for m in messages))
+    return view
 
 
 async def ticket_state(kefu: Kefu, number: str) -> tuple[Ticket, list[TicketEvent]]:
@@ -677,7 +681,8 @@ async def test_a_staff_reply_while_the_card_is_still_being_posted_reaches_the_cu
         assert ticket is not None
     await client.add_fault("sendMessage", "hang", count=1, hang_seconds=30)  # the card hangs
     announcing = asyncio.create_task(desk.announce_ticket(desk_bot, kefu, ticket.id))
-    topic = await topic_of(client, number)
+    opened = await wait_for_topic(client, f"#{number} ")  # no card yet: it hangs
+    topic = client.chat(STAFF_CHAT_ID, opened["message_thread_id"])
     await wait_for_event(kefu, number, EventKind.TOPIC_LINKED)
 
     await staff_member.send(
