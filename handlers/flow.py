@@ -150,6 +150,18 @@ class Flow:
         draft(context).editing = True
         return await self.goto(update, context, state)
 
+    def edit_handler(self, editable: dict[str, int]) -> CallbackQueryHandler:
+        """The summary's "Edit …" buttons (`<flow>:edit:<field>`): ask that one field again."""
+
+        async def edit_field(update: Update, context: KefuContext) -> int:
+            assert update.callback_query and update.callback_query.data
+            state = editable.get(update.callback_query.data.rsplit(":", 1)[1])
+            if state is None:
+                return await self.again(update, context)
+            return await self.edit(update, context, state)
+
+        return CallbackQueryHandler(edit_field, pattern=rf"^{self.name}:edit:")
+
     def files_step(self, state: int, next_state: int) -> Step:
         """Any number of photos or documents, then Done."""
 

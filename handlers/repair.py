@@ -332,14 +332,6 @@ async def got_time_window(update: Update, context: KefuContext) -> int:
     return await FLOW.goto(update, context, Repair.CONFIRM)
 
 
-async def edit_field(update: Update, context: KefuContext) -> int:
-    assert update.callback_query and update.callback_query.data
-    state = EDITABLE.get(update.callback_query.data.rsplit(":", 1)[1])
-    if state is None:
-        return await FLOW.again(update, context)
-    return await FLOW.edit(update, context, state)
-
-
 async def confirm(update: Update, context: KefuContext) -> int:
     answers = draft(context).answers
     details: dict[str, object] = {"visit": bool(answers.get("visit"))}
@@ -378,7 +370,7 @@ FLOW.steps = {
         ask_confirm,
         [
             CallbackQueryHandler(confirm, pattern=r"^repair:confirm$"),
-            CallbackQueryHandler(edit_field, pattern=r"^repair:edit:"),
+            FLOW.edit_handler(EDITABLE),
         ],
     ),
 }

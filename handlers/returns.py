@@ -227,14 +227,6 @@ async def got_resolution(update: Update, context: KefuContext) -> int:
     return await FLOW.proceed(update, context, Returns.PHOTOS)
 
 
-async def edit_field(update: Update, context: KefuContext) -> int:
-    assert update.callback_query and update.callback_query.data
-    state = EDITABLE.get(update.callback_query.data.rsplit(":", 1)[1])
-    if state is None:
-        return await FLOW.again(update, context)
-    return await FLOW.edit(update, context, state)
-
-
 async def confirm(update: Update, context: KefuContext) -> int:
     answers = draft(context).answers
     eligibility = answers["eligibility"]
@@ -271,7 +263,7 @@ FLOW.steps = {
         ask_confirm,
         [
             CallbackQueryHandler(confirm, pattern=r"^returns:confirm$"),
-            CallbackQueryHandler(edit_field, pattern=r"^returns:edit:"),
+            FLOW.edit_handler(EDITABLE),
         ],
     ),
 }
