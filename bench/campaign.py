@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import RunningSandbox, start_sandbox
+from sandbox.client import SandboxClient
+from sandbox.server import RunningSandbox, start_sandbox
 from storage import campaigns, migrate
 from storage.campaigns import Audience
 from storage.db import Database

@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.sandbox.client import SandboxClient, SandboxUser
-from bot.sandbox.server import start_sandbox
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.server import start_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "7000000004:CONVERSATION-BENCH"

@@ -30,7 +30,7 @@ async def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
     from bot import demo
     from bot.bootstrap import build_services
     from bot.runner import run_polling
-    from bot.sandbox.server import start_sandbox
+    from sandbox.server import start_sandbox
 
     settings = settings.model_copy(
         update={"staff_chat_id": demo.CAST.staff_chat_id, "admin_ids": demo.CAST.admins}

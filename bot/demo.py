@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 from aiohttp import web
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 
 DEMO_TOKEN = "7000000001:KEFU-SANDBOX-DEMO-TOKEN"
 

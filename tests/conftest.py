@@ -18,9 +18,9 @@ from bot.bootstrap import build_services
 from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.runner import run_polling
-from bot.sandbox.client import SandboxClient, SandboxUser
-from bot.sandbox.server import RunningSandbox, start_sandbox
 from bot.services import Kefu
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.server import RunningSandbox, start_sandbox
 from tests import postgres
 
 TOKEN = "7000000001:TEST-TOKEN-FOR-KEFU"

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.rules.warranty import add_months
-from bot.sandbox.client import SandboxClient, SandboxUser
 from bot.services import Kefu
+from sandbox.client import SandboxClient, SandboxUser
 from storage import customers
 from tests.conftest import STAFF_CHAT_ID
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.client import SandboxClient, SandboxUser
+from sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import STAFF_CHAT_ID, RunningBot, accept_privacy
 from tests.e2e.helpers import ask_a_person, wait_for_topic
 

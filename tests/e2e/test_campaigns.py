@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.chatview import Message, text_of
-from bot.sandbox.client import SandboxClient, SandboxUser
 from bot.services import Kefu
 from bot.surveys import runtime, schedule
+from sandbox.chatview import Message, text_of
+from sandbox.client import SandboxClient, SandboxUser
 from storage import customers
 from storage.survey_models import CampaignRecipient, DeliveryStatus
 from tests.conftest import accept_privacy

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 
 pytestmark = pytest.mark.usefixtures("kefu_bot")
 

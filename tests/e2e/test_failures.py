@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.client import SandboxClient, SandboxUser
+from sandbox.client import SandboxClient, SandboxUser
 
 pytestmark = pytest.mark.usefixtures("kefu_bot")
 

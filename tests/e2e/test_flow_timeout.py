@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.sandbox.client import SandboxUser
+from sandbox.client import SandboxUser
 from tests.conftest import accept_privacy
 
 pytestmark = pytest.mark.usefixtures("kefu_bot")

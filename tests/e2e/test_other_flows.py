@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import ShiftedClock
-from bot.sandbox.client import SandboxClient, SandboxUser
 from bot.services import Kefu
+from sandbox.client import SandboxClient, SandboxUser
 from storage import selfservice
 from tests.conftest import STAFF_CHAT_ID, accept_privacy
 from tests.e2e.helpers import TINY_PNG, ask_a_person, business_today, wait_for_topic

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.client import SandboxUser
 from bot.services import Kefu
+from sandbox.client import SandboxUser
 from tests.conftest import accept_privacy
 from tests.e2e.helpers import wait_until_unreachable
 

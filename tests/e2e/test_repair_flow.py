@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.clock import ShiftedClock
-from bot.sandbox.client import SandboxClient, SandboxUser
+from sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import STAFF_CHAT_ID, RunningBot, accept_privacy
 from tests.e2e.helpers import TINY_PNG, bought_with_warranty_ending, business_today, wait_for_topic
 

@@ -6,8 +6,8 @@ from datetime import date
 
 from telegram import Bot
 
-from bot.sandbox.client import SandboxClient, SandboxUser
 from bot.services import Kefu
+from sandbox.client import SandboxClient, SandboxUser
 from storage.enums import Language, TicketType, Warranty
 from tests.e2e.test_staff_desk import desk_bot, desk_open, open_ticket, ticket_state, topic_of
 

@@ -18,11 +18,11 @@ from telegram import Bot
 from bot import desk
 from bot.clock import ShiftedClock
 from bot.config import Settings
-from bot.sandbox.chatview import ChatView, Message, text_of
-from bot.sandbox.client import SandboxClient, SandboxUser
-from bot.sandbox.server import RunningSandbox
 from bot.services import Kefu
 from bot.sla import alerts
+from sandbox.chatview import ChatView, Message, text_of
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.server import RunningSandbox
 from storage import customers, events, tickets
 from storage.enums import EventKind, Language, TicketStatus, TicketType
 from storage.events import Actor

@@ -7,8 +7,8 @@ from datetime import timedelta
 from telegram import Bot
 
 from bot.clock import ShiftedClock
-from bot.sandbox.client import SandboxClient, SandboxUser
 from bot.services import Kefu
+from sandbox.client import SandboxClient, SandboxUser
 from storage.enums import Language, TicketStatus
 from tests.conftest import accept_privacy
 from tests.e2e.test_staff_desk import desk_bot, desk_open, open_ticket, ticket_state, topic_of

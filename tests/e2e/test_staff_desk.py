@@ -18,11 +18,11 @@ from telegram import Bot
 from bot import desk, desk_card
 from bot.clock import ShiftedClock
 from bot.i18n import Catalogs
-from bot.sandbox.chatview import ChatView, Message, inline_buttons, text_of
-from bot.sandbox.client import SandboxClient, SandboxUser
-from bot.sandbox.server import RunningSandbox
 from bot.services import Kefu
 from handlers.staff_relay import sign
+from sandbox.chatview import ChatView, Message, inline_buttons, text_of
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.server import RunningSandbox
 from storage import customers, events, tickets
 from storage.enums import EventKind, Language, Priority, TicketStatus, TicketType, Warranty
 from storage.models import Ticket, TicketEvent

@@ -15,11 +15,11 @@ from telegram import Bot
 
 from bot import desk
 from bot.clock import ShiftedClock
-from bot.sandbox.chatview import Message, text_of
-from bot.sandbox.client import SandboxClient, SandboxUser
-from bot.sandbox.server import RunningSandbox
 from bot.services import Kefu
 from bot.surveys import csat
+from sandbox.chatview import Message, text_of
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.server import RunningSandbox
 from storage import customers, events, surveys, tickets
 from storage.enums import EventKind, TicketStatus, TicketType
 from storage.events import Actor

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import RunningSandbox
 from bot.surveys.sender import DEFAULT_CONCURRENCY
+from sandbox.client import SandboxClient
+from sandbox.server import RunningSandbox
 from storage import campaigns, customers, migrate
 from storage.campaigns import Audience
 from storage.db import Database

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import start_sandbox
+from sandbox.client import SandboxClient
+from sandbox.server import start_sandbox
 from tests.reliability.process import BotProcess, telegram_holds_nothing, wait_for
 
 TOKEN = "7000000001:TEST-TOKEN-FOR-KEFU"

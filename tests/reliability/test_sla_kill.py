@@ -29,10 +29,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import load_business_config
-from bot.sandbox.chatview import Message, text_of
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import RunningSandbox, start_sandbox
 from bot.sla.tracking import sla_flush_hook
+from sandbox.chatview import Message, text_of
+from sandbox.client import SandboxClient
+from sandbox.server import RunningSandbox, start_sandbox
 from storage import customers, migrate, tickets
 from storage.db import Database
 from storage.enums import Priority, TicketType

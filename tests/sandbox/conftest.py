@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import RunningSandbox, start_sandbox
-from bot.sandbox.spec import BotApiSpec, load_spec
-from bot.sandbox.state import SandboxState
+from sandbox.client import SandboxClient
+from sandbox.server import RunningSandbox, start_sandbox
+from sandbox.spec import BotApiSpec, load_spec
+from sandbox.state import SandboxState
 from tests.sandbox.support import TOKEN, BotApi, Conformance
 
 

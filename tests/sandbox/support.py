@@ -12,7 +12,7 @@ import aiohttp
 import telegram
 from telegram.ext import Application
 
-from bot.sandbox.spec import BotApiSpec
+from sandbox.spec import BotApiSpec
 
 TOKEN = "123456789:SANDBOX-TEST-TOKEN"
 BOT_ID = 123456789

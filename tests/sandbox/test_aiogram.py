@@ -16,7 +16,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import BOT_ID, TOKEN
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.sandbox.client import SandboxClient, SandboxUser
+from sandbox.client import SandboxClient, SandboxUser
 from tests.sandbox.support import BotApi
 
 ALICE, GROUP = 1001, -1001000000001

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.spec import BotApiSpec
+from sandbox.client import SandboxClient
+from sandbox.spec import BotApiSpec
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import BOT_ID, BotApi, Conformance
 from tests.sandbox.test_files import png

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.sandbox.client import SandboxApiError, SandboxClient
-from bot.sandbox.spec import BotApiSpec
+from sandbox.client import SandboxApiError, SandboxClient
+from sandbox.spec import BotApiSpec
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import BOT_ID, BotApi
 

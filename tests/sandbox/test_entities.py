@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.entities import EntityError, detect_entities, format_text
+from sandbox.entities import EntityError, detect_entities, format_text
 
 
 def ents(*specs: tuple) -> list[dict]:

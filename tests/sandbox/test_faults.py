@@ -10,7 +10,7 @@ import telegram
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import TOKEN
 
@@ -79,7 +79,7 @@ async def test_count_wildcard_and_clearing(bot: telegram.Bot, client: SandboxCli
 
 
 async def test_bad_fault_requests_are_refused(client: SandboxClient) -> None:
-    from bot.sandbox.client import SandboxApiError
+    from sandbox.client import SandboxApiError
 
     with pytest.raises(SandboxApiError, match="kind must be one of"):
         await client.add_fault("sendMessage", "teapot")

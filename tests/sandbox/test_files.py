@@ -12,7 +12,7 @@ import pytest
 from telegram import InputFile, InputMediaPhoto, Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import BotApi, polling, ptb_application
 

@@ -8,7 +8,7 @@ import pytest
 import telegram
 from telegram.error import RetryAfter
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import TOKEN, BotApi
 

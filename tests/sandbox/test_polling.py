@@ -9,9 +9,9 @@ from telegram import Update
 from telegram.error import Conflict, TelegramError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.sandbox.client import SandboxClient, SandboxUser
-from bot.sandbox.errors import POLL_CONFLICT, WEBHOOK_ACTIVE
-from bot.sandbox.updates import UpdateQueue
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.errors import POLL_CONFLICT, WEBHOOK_ACTIVE
+from sandbox.updates import UpdateQueue
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import BOT_ID, BotApi, ptb_application
 

@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import polling, ptb_application
 

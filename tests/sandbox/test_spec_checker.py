@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.spec import BotApiSpec, SpecViolation
+from sandbox.spec import BotApiSpec, SpecViolation
 
 USER = {"id": 1, "is_bot": False, "first_name": "Ann"}
 CHAT = {"id": 1, "type": "private", "first_name": "Ann"}

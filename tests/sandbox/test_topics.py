@@ -8,7 +8,7 @@ import pytest
 import telegram
 from telegram.error import BadRequest
 
-from bot.sandbox.client import SandboxApiError, SandboxClient, SandboxUser
+from sandbox.client import SandboxApiError, SandboxClient, SandboxUser
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import TOKEN, BotApi
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.errors import NOT_MODIFIED, QUERY_INVALID
+from sandbox.client import SandboxClient
+from sandbox.errors import NOT_MODIFIED, QUERY_INVALID
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import BotApi
 

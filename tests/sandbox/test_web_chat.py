@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.sandbox.web import setup_web
+from sandbox.web import setup_web
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -68,7 +68,7 @@ def build_echo_bot(base_url: str) -> Application:
 @pytest.fixture
 async def base_url():
     """A fresh sandbox on a free port, in-process; its base URL."""
-    from bot.sandbox.server import start_sandbox
+    from sandbox.server import start_sandbox
 
     running = await start_sandbox(host="127.0.0.1", port=0)
     try:
