@@ -4,38 +4,23 @@ from __future__ import annotations
 
 from telegram.ext import AIORateLimiter, Application, Defaults
 
-from bot import desk, retention, surveys
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
 from bot.persistence import DatabasePersistence
 from bot.services import Kefu
-from bot.sla import alerts as sla_alerts
-from handlers import (
-    campaign_admin,
-    campaigns,
-    complaint,
-    consultation,
-    errors,
-    fallback,
-    followup,
-    language,
-    middleware,
-    my_tickets,
-    privacy,
-    reachability,
-    repair,
-    returns,
-    sla_view,
-    staff,
-    start,
-)
-from handlers import surveys as survey_answers
+from domain.campaigns import jobs as campaign_jobs
+from domain.desk import jobs as desk_jobs
+from domain.privacy import retention
+from domain.sla import alerts as sla_alerts
+from domain.surveys import jobs as survey_jobs
+from handlers import admin, common, customer, staff
+from handlers.common import errors
 
-# Handler groups run in order; within a group the first matching handler wins, and a handler
-# may end the update for all later groups.
-MIDDLEWARE_GROUP = -2
-SURVEYS_GROUP = -1  # survey answers are taken before a flow's catch-all could refuse them
-MAIN_GROUP = 0
+# Who is served first when several could take an update: staff in the staff chat, then admins
+# (while composing a campaign an admin's messages are the campaign's), then customers. Within
+# each handler group (`handlers.common.groups`) the audiences keep this order; the fallbacks
+# come last of all.
+AUDIENCES = (staff, admin, customer)
 
 
 def build_application(
@@ -62,38 +47,16 @@ def build_application(
     application: KefuApplication = builder.build()  # type: ignore[assignment]
     application.bot_data.kefu = kefu
 
-    application.add_handlers(middleware.build_handlers(), group=MIDDLEWARE_GROUP)
-    application.add_handlers(
-        [*survey_answers.build_handlers(), *campaign_admin.build_handlers()], group=SURVEYS_GROUP
-    )
-    timeout = kefu.config.support.conversation_timeout_minutes
-    application.add_handlers(
-        [
-            # Staff first: in the staff chat nothing else applies.
-            *staff.build_handlers(kefu.settings.staff_chat_id),
-            *sla_view.build_handlers(kefu.settings.staff_chat_id),
-            # Guided flows next, so that while one is under way it sees the customer's answers.
-            consultation.build_handler(timeout),
-            repair.build_handler(timeout),
-            returns.build_handler(timeout),
-            complaint.build_handler(timeout),
-            campaigns.build_handler(timeout),
-            *start.build_handlers(),
-            *privacy.build_handlers(),
-            *language.build_handlers(),
-            *my_tickets.build_handlers(),
-            *reachability.build_handlers(),
-            *followup.build_handlers(),  # free text joins an open ticket
-            *fallback.build_handlers(),  # last: whatever nothing else took
-        ],
-        group=MAIN_GROUP,
-    )
+    for audience in AUDIENCES:
+        application.add_handlers(audience.build_handlers(kefu))
+    application.add_handlers(common.build_handlers())
     application.add_error_handler(errors.report_error)  # type: ignore[arg-type]
     assert application.job_queue is not None
-    desk.schedule_jobs(application.job_queue)
+    desk_jobs.schedule_jobs(application.job_queue)
     sla_alerts.schedule_jobs(application.job_queue, kefu)
     retention.schedule_jobs(application.job_queue, kefu)
-    surveys.install(application, kefu)
+    survey_jobs.schedule_jobs(application.job_queue)
+    campaign_jobs.install(application, kefu)
     return application
 
 

@@ -7,7 +7,7 @@ from bot.clock import Clock, clock_from_environment
 from bot.config import ConfigError, Settings, load_business_config
 from bot.i18n import Catalogs
 from bot.services import Kefu
-from bot.sla.tracking import sla_flush_hook
+from domain.sla.tracking import sla_flush_hook
 from storage import migrate
 from storage.db import Database
 

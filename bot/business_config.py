@@ -24,9 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from bot.sla.calendar import BusinessCalendar, ClockKind
-from bot.sla.durations import DurationKind, SlaDuration, parse_duration
-from bot.sla.hours import DayHours, format_interval, parse_day_hours
+from domain.sla.calendar import BusinessCalendar, ClockKind
+from domain.sla.durations import DurationKind, SlaDuration, parse_duration
+from domain.sla.hours import DayHours, format_interval, parse_day_hours
 from storage.enums import Language, Priority, TicketType
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -102,7 +102,7 @@ _OFFICE = parse_day_hours("office", ["09:00-12:00", "13:30-18:00"])
 class BusinessHours(Section):
     """Weekly working hours in the bot's time zone (KEFU_TIMEZONE), with exceptions.
 
-    The arithmetic lives in `bot.sla.calendar`; `calendar(zone)` builds one from this.
+    The arithmetic lives in `domain.sla.calendar`; `calendar(zone)` builds one from this.
     """
 
     mon: Hours = _OFFICE

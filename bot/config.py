@@ -25,7 +25,7 @@ from pydantic_settings import (
 )
 
 from bot.business_config import BusinessConfig
-from bot.sla.calendar import parse_time_zone
+from domain.sla.calendar import parse_time_zone
 from storage.db import async_url
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 
 if TYPE_CHECKING:
     from bot.services import Kefu
+    from storage.events import Actor
 
 
 class BotData(dict[str, Any]):
@@ -23,10 +24,12 @@ class BotData(dict[str, Any]):
 
 
 class KefuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    # Filled per update by `handlers.middleware` before any other handler runs.
+    # Filled per update by `handlers.common.middleware` before any other handler runs.
     translator: Translator | None = None
     customer_id: int | None = None
     consented: bool = False
+    # Set by the staff gate (`handlers.staff.gate`) once it has admitted a staff member.
+    staff_actor: Actor | None = None
 
     @property
     def kefu(self) -> Kefu:

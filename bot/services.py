@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.config import BusinessConfig, Settings
 from bot.i18n import Catalogs
-from bot.sla.calendar import BusinessCalendar
-from bot.staff import StaffDirectory
+from domain.desk.staff import StaffDirectory
+from domain.sla.calendar import BusinessCalendar
 from storage.db import Database
 
 

@@ -8,7 +8,7 @@ BEGIN makes writers queue on `busy_timeout` instead. Read-only units use a plain
 so reports never hold the write lock.
 
 A ticket hook (`on_ticket_flush`) sees every ticket a unit of work writes, before it is
-written: `bot.sla` uses it to keep the SLA due-at columns in step, so no caller can forget to.
+written: `domain.sla` uses it to keep the SLA due-at columns in step, so no caller can forget to.
 """
 
 from collections.abc import AsyncIterator, Callable

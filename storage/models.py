@@ -117,7 +117,7 @@ class Ticket(Base):
     personal_data_erased_at: Mapped[datetime | None]  # retention passed: see storage.retention
     updated_at: Mapped[datetime]
 
-    # SLA timers, kept in step with the fields above on every flush by the hook `bot.sla` gives
+    # SLA timers, kept in step with the fields above on every flush by the hook `domain.sla` gives
     # `Database` (storage itself knows no policy). A due time is NULL when its timer is not
     # running: no target, first response given, or the ticket resolved or closed.
     first_response_due_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -1,6 +1,6 @@
 """SLA alerts: tickets whose next alert has come, claimed alerts, and tickets at risk.
 
-Policy-free: which alerts exist is decided in `bot.sla`; here they are claimed exactly once
+Policy-free: which alerts exist is decided in `domain.sla`; here they are claimed exactly once
 (the unique key on ticket, timer, level and version, with ON CONFLICT DO NOTHING), found again
 after a crash while pending, and marked when done.
 """

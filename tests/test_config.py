@@ -13,7 +13,7 @@ from bot.business_config import (
     SurveysConfig,
 )
 from bot.config import DEFAULT_CONFIG, ConfigError, load, load_business_config, load_settings
-from bot.sla import ClockKind
+from domain.sla import ClockKind
 from storage.enums import Language, Priority, TicketType
 
 # -- Settings (environment) ------------------------------------------------------------------

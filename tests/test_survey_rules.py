@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.surveys.buttons import Action, AdminAction, AdminButton, SurveyButton
-from bot.surveys.delivery import backoff
-from bot.surveys.results import Response, scale, summarize
-from bot.surveys.schedule import add_months, next_quarterly_run
-from handlers.campaigns import parse_question
+from domain.campaigns.buttons import AdminAction, AdminButton
+from domain.campaigns.delivery import backoff
+from domain.campaigns.schedule import add_months, next_quarterly_run
+from domain.surveys.buttons import Action, SurveyButton
+from domain.surveys.results import Response, scale, summarize
+from handlers.admin.campaign_compose import parse_question
 from storage.survey_models import CampaignKind
 
 

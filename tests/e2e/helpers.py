@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.rules.warranty import add_months
 from bot.services import Kefu
+from domain.rules.warranty import add_months
 from sandbox.client import SandboxClient, SandboxUser
 from storage import customers
 from tests.conftest import STAFF_CHAT_ID

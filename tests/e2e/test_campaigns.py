@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services import Kefu
-from bot.surveys import runtime, schedule
+from domain.campaigns import runtime, schedule
 from sandbox.chatview import Message, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from storage import customers

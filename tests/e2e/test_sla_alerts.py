@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot import desk
 from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.services import Kefu
-from bot.sla import alerts
+from domain.desk import topics
+from domain.sla import alerts
 from sandbox.chatview import ChatView, Message, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
@@ -94,7 +94,7 @@ async def open_ticket(kefu: Kefu, bot: Bot, customer: SandboxUser) -> tuple[int,
             session, person, TicketType.REPAIR, now=now, description="No hot water."
         )
         ticket_id, number = ticket.id, ticket.number
-    await desk.announce_ticket(bot, kefu, ticket_id)
+    await topics.announce_ticket(bot, kefu, ticket_id)
     return ticket_id, number
 
 

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot import desk, desk_card
 from bot.clock import ShiftedClock
 from bot.i18n import Catalogs
 from bot.services import Kefu
-from handlers.staff_relay import sign
+from domain.desk import jobs, lifecycle
+from domain.desk.buttons import DeskButton
+from domain.desk.topics import announce_ticket
+from handlers.staff.relay import sign
 from sandbox.chatview import ChatView, Message, inline_buttons, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
@@ -78,7 +80,7 @@ async def open_ticket(
         ticket = await tickets.create(session, person, fields.pop("type"), now=now, **fields)
         ticket_id, number = ticket.id, ticket.number
     if announce:
-        await desk.announce_ticket(bot, kefu, ticket_id)
+        await announce_ticket(bot, kefu, ticket_id)
     return number
 
 
@@ -167,8 +169,8 @@ async def test_announcing_twice_opens_one_topic_and_copies_what_came_before(
     await wang.send("还有，电源灯一直在闪。")  # before the desk has a topic: only recorded
     ticket, _ = await wait_for_event(kefu, number, EventKind.CUSTOMER_MESSAGE)
 
-    await asyncio.gather(*(desk.announce_ticket(desk_bot, kefu, ticket.id) for _ in range(2)))
-    await desk.announce_ticket(desk_bot, kefu, ticket.id)
+    await asyncio.gather(*(announce_ticket(desk_bot, kefu, ticket.id) for _ in range(2)))
+    await announce_ticket(desk_bot, kefu, ticket.id)
 
     topics = await client.chat(STAFF_CHAT_ID).topics()
     assert [t["name"] for t in topics] == [f"#{number} · Repair · 王芳"]
@@ -473,8 +475,8 @@ async def test_the_announce_job_picks_up_a_ticket_whose_announcement_was_lost(
     number = await open_ticket(kefu, desk_bot, wang, language=Language.ZH_HANS, announce=False)
     job = SimpleNamespace(bot=desk_bot, bot_data=SimpleNamespace(kefu=kefu))
 
-    await desk.announce_pending(job)  # type: ignore[arg-type]
-    await desk.announce_pending(job)  # type: ignore[arg-type]
+    await jobs.announce_pending(job)  # type: ignore[arg-type]
+    await jobs.announce_pending(job)  # type: ignore[arg-type]
 
     topic = await topic_of(client, number)
     await topic.wait_for_text(f"#{number}")
@@ -488,15 +490,15 @@ async def test_resolved_tickets_close_when_the_reopen_window_has_passed(
     number = await open_ticket(kefu, desk_bot, alice, language=Language.EN)
     topic = await topic_of(client, number)
     ticket, _ = await ticket_state(kefu, number)
-    outcome = await desk.resolve_ticket(desk_bot, kefu, ticket.id, events.Actor.system())
-    assert outcome == desk.Outcome(changed=True, customer_told=True)
+    outcome = await lifecycle.resolve(desk_bot, kefu, ticket.id, events.Actor.system())
+    assert outcome == lifecycle.Outcome(changed=True, customer_told=True)
     job = SimpleNamespace(bot=desk_bot, bot_data=SimpleNamespace(kefu=kefu))
 
     clock.advance(timedelta(days=6, hours=23))
-    await desk.close_expired(job)  # type: ignore[arg-type]
+    await jobs.close_expired(job)  # type: ignore[arg-type]
     assert (await ticket_state(kefu, number))[0].status == TicketStatus.RESOLVED
     clock.advance(timedelta(hours=2))
-    await desk.close_expired(job)  # type: ignore[arg-type]
+    await jobs.close_expired(job)  # type: ignore[arg-type]
 
     ticket, _ = await ticket_state(kefu, number)
     assert ticket.status == TicketStatus.CLOSED
@@ -641,13 +643,13 @@ def test_replies_are_signed_as_configured(style: str, language: str, signature: 
     ],
 )
 def test_malformed_desk_buttons_are_rejected(data: str | None) -> None:
-    assert desk_card.DeskButton.parse(data) is None
+    assert DeskButton.parse(data) is None
 
 
 def test_desk_buttons_read_back_what_they_wrote() -> None:
-    button = desk_card.DeskButton("setpriority", 12, "urgent")
+    button = DeskButton("setpriority", 12, "urgent")
     assert button.encode() == "desk:setpriority:12:urgent"
-    assert desk_card.DeskButton.parse(button.encode()) == button
+    assert DeskButton.parse(button.encode()) == button
 
 
 async def test_a_button_on_a_card_that_fell_behind_changes_nothing(
@@ -680,7 +682,7 @@ async def test_a_staff_reply_while_the_card_is_still_being_posted_reaches_the_cu
         ticket = await tickets.get_by_number(session, number)
         assert ticket is not None
     await client.add_fault("sendMessage", "hang", count=1, hang_seconds=30)  # the card hangs
-    announcing = asyncio.create_task(desk.announce_ticket(desk_bot, kefu, ticket.id))
+    announcing = asyncio.create_task(announce_ticket(desk_bot, kefu, ticket.id))
     opened = await wait_for_topic(client, f"#{number} ")  # no card yet: it hangs
     topic = client.chat(STAFF_CHAT_ID, opened["message_thread_id"])
     await wait_for_event(kefu, number, EventKind.TOPIC_LINKED)

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot import desk
 from bot.clock import ShiftedClock
 from bot.services import Kefu
-from bot.surveys import csat
+from domain.desk import topics
+from domain.surveys import csat
 from sandbox.chatview import Message, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
@@ -49,7 +49,7 @@ async def resolved_ticket(
         )
         ticket_id, number = ticket.id, ticket.number
     if with_topic:
-        await desk.announce_ticket(bot, kefu, ticket_id)
+        await topics.announce_ticket(bot, kefu, ticket_id)
     async with kefu.db.unit_of_work() as session:
         ticket = await tickets.get(session, ticket_id, for_update=True)
         assert ticket is not None

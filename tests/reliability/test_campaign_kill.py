@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.surveys.sender import DEFAULT_CONCURRENCY
+from domain.campaigns.sender import DEFAULT_CONCURRENCY
 from sandbox.client import SandboxClient
 from sandbox.server import RunningSandbox
 from storage import campaigns, customers, migrate

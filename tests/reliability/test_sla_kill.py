@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import load_business_config
-from bot.sla.tracking import sla_flush_hook
+from domain.sla.tracking import sla_flush_hook
 from sandbox.chatview import Message, text_of
 from sandbox.client import SandboxClient
 from sandbox.server import RunningSandbox, start_sandbox

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.rules.faq import search_faq
+from domain.rules.faq import search_faq
 
 
 @dataclass(frozen=True)

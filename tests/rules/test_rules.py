@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.rules.dates import DateInputError, DateProblem, parse_customer_date
-from bot.rules.returns import Resolution, ReturnReason, Verdict, return_eligibility
-from bot.rules.warranty import WarrantyStatus, warranty_ends_on, warranty_status
+from domain.rules.dates import DateInputError, DateProblem, parse_customer_date
+from domain.rules.returns import Resolution, ReturnReason, Verdict, return_eligibility
+from domain.rules.warranty import WarrantyStatus, warranty_ends_on, warranty_status
 
 TODAY = date(2026, 11, 25)
 

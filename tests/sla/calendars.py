@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.sla.calendar import BusinessCalendar
+from domain.sla.calendar import BusinessCalendar
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 ALL_DAYS = (*WEEKDAYS, "sat", "sun")

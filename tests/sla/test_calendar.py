@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.sla.calendar import (
+from domain.sla.calendar import (
     BusinessCalendar,
     ClockKind,
     add_business_time,

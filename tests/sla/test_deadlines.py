@@ -4,14 +4,14 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from bot.sla.calendar import (
+from domain.sla.calendar import (
     BusinessCalendar,
     ClockKind,
     add_business_time,
     business_time_between,
 )
-from bot.sla.deadlines import WarningTime, due_at, resume_due_at, warning_times
-from bot.sla.durations import parse_duration
+from domain.sla.deadlines import WarningTime, due_at, resume_due_at, warning_times
+from domain.sla.durations import parse_duration
 from tests.sla.calendars import BERLIN_DAILY, CHINA_OFFICE, OFFICE, local
 
 BUSINESS, CALENDAR = ClockKind.BUSINESS, ClockKind.CALENDAR

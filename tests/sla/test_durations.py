@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.sla.durations import DurationKind, SlaDuration, format_duration, parse_duration
+from domain.sla.durations import DurationKind, SlaDuration, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.sla.calendar import ClockKind
-from bot.sla.durations import SlaDuration, parse_duration
-from bot.sla.timers import (
+from domain.sla.calendar import ClockKind
+from domain.sla.durations import SlaDuration, parse_duration
+from domain.sla.timers import (
     AlertPoint,
     Change,
     SlaState,

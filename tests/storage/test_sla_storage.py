@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import load_business_config
-from bot.sla.tracking import sla_flush_hook
+from domain.sla.tracking import sla_flush_hook
 from storage import customers, migrate, tickets
 from storage import sla as sla_store
 from storage.db import Database

@@ -1,0 +1,1 @@
+"""The staff desk: tickets and their lifecycle, one forum topic per ticket, the card, the staff."""

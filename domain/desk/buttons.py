@@ -1,0 +1,36 @@
+"""Callback data of the staff desk's card buttons, built and parsed only here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.enums import Priority
+
+PATTERN = r"^desk:"
+
+
+@dataclass(frozen=True)
+class DeskButton:
+    """A desk button's payload, `desk:<action>:<ticket_id>[:arg]`: built and parsed only here."""
+
+    action: str
+    ticket_id: int
+    arg: str | None = None
+
+    ACTIONS = frozenset({"claim", "priority", "setpriority", "resolve", "reopen", "close", "card"})
+
+    def encode(self) -> str:
+        return ":".join(["desk", self.action, str(self.ticket_id), *filter(None, [self.arg])])
+
+    @classmethod
+    def parse(cls, data: str | None) -> DeskButton | None:
+        """None for anything malformed: callback data comes from the client and can be forged."""
+        parts = (data or "").split(":")
+        if len(parts) not in (3, 4) or parts[0] != "desk" or parts[1] not in cls.ACTIONS:
+            return None
+        if not parts[2].isdigit():
+            return None
+        arg = parts[3] if len(parts) == 4 else None
+        if (parts[1] == "setpriority") != (arg in set(Priority)):
+            return None
+        return cls(parts[1], int(parts[2]), arg)

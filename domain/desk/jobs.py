@@ -1,0 +1,58 @@
+"""The desk's periodic work: announce tickets still without a topic, close expired ones."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext, JobQueue
+
+from bot.services import Kefu
+from domain.desk import lifecycle
+from domain.desk.topics import announce_ticket
+from storage import tickets
+from storage.events import Actor
+
+logger = logging.getLogger("kefu.desk")
+
+ANNOUNCE_INTERVAL_SECONDS = 30
+CLOSE_INTERVAL_SECONDS = 600
+_BATCH = 20
+
+
+async def announce_pending(context: CallbackContext) -> None:
+    """Job: announce active tickets that have no topic yet (a crash or an outage in between)."""
+    kefu: Kefu = context.bot_data.kefu
+    if kefu.settings.staff_chat_id is None:
+        return
+    async with kefu.db.read_only() as session:
+        pending = await tickets.active_without_topic(session, limit=_BATCH)
+    for ticket_id in pending:
+        try:
+            await announce_ticket(context.bot, kefu, ticket_id)
+        except TelegramError:
+            logger.warning("announcing ticket %s failed; will retry", ticket_id, exc_info=True)
+            return
+
+
+async def close_expired(context: CallbackContext) -> None:
+    """Job: close resolved tickets whose reopen window has passed."""
+    kefu: Kefu = context.bot_data.kefu
+    cutoff = kefu.clock.now() - timedelta(days=kefu.config.support.reopen_days)
+    async with kefu.db.read_only() as session:
+        expired = await tickets.resolved_before(session, cutoff, limit=_BATCH)
+    for ticket_id in expired:
+        try:
+            await lifecycle.close(context.bot, kefu, ticket_id, Actor.system())
+        except TelegramError:
+            logger.warning("closing ticket %s failed; will retry", ticket_id, exc_info=True)
+
+
+def schedule_jobs(job_queue: JobQueue) -> None:
+    job_queue.run_repeating(
+        announce_pending, interval=ANNOUNCE_INTERVAL_SECONDS, first=0, name="desk:announce"
+    )
+    job_queue.run_repeating(
+        close_expired, interval=CLOSE_INTERVAL_SECONDS, first=60, name="desk:close_expired"
+    )

@@ -1,0 +1,313 @@
+"""Every change to a ticket's state, in one place: create, link its topic, assign, set priority,
+wait for the customer and resume, record the first response, decide a return, resolve, reopen,
+close.
+
+Each change is one unit of work that holds the ticket's row, so two staff actions on the same
+ticket run one after the other; the repositories record a ticket event for it, and the SLA
+hook recomputes the ticket's timers in the same transaction (`domain.sla.tracking`). Nothing
+here calls Telegram inside a transaction (RELIABILITY.md): where a change has a consequence in
+Telegram (the customer told of a resolution, a topic closed), it follows the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, Message
+from telegram.error import BadRequest
+
+from bot.services import Kefu
+from domain.desk.card import customer_translator
+from domain.desk.files import file_of
+from domain.desk.reach import reach_customer
+from storage import attachments, customers, events, tickets
+from storage.enums import EventKind, Priority, TicketStatus, TicketType, Warranty
+from storage.events import Actor
+from storage.models import Ticket
+
+DECIDABLE = frozenset({TicketType.RETURN, TicketType.EXCHANGE})
+
+
+@dataclass
+class TicketDraft:
+    """What a customer's flow gathered, ready to become a ticket."""
+
+    type: TicketType
+    priority: Priority = Priority.NORMAL
+    product_id: str | None = None
+    order_number: str | None = None
+    serial_number: str | None = None
+    purchase_date: date | None = None
+    delivery_date: date | None = None
+    warranty: Warranty = Warranty.UNKNOWN
+    description: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Created:
+    ticket_id: int
+    number: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changed: bool  # False: the ticket was already in that state (or is gone)
+    customer_told: bool = False
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+async def create(
+    kefu: Kefu, customer_id: int, draft: TicketDraft, *, now: datetime | None = None
+) -> Created:
+    """The ticket and its files, committed in one transaction."""
+    now = now or kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        customer = await customers.get(session, customer_id)
+        assert customer is not None
+        ticket = await tickets.create(
+            session,
+            customer,
+            draft.type,
+            now=now,
+            priority=draft.priority,
+            product_id=draft.product_id,
+            order_number=draft.order_number,
+            serial_number=draft.serial_number,
+            purchase_date=draft.purchase_date,
+            delivery_date=draft.delivery_date,
+            warranty=draft.warranty,
+            description=draft.description,
+            details=draft.details,
+        )
+        for file in draft.attachments:
+            await attachments.add(session, ticket, actor=Actor.customer(customer), now=now, **file)
+        return Created(ticket.id, ticket.number)
+
+
+async def link_topic(kefu: Kefu, ticket_id: int, chat_id: int, thread: int) -> Ticket | None:
+    """Link the ticket to its new forum topic; None if it already has one (another won)."""
+    async with kefu.db.unit_of_work() as session:
+        ticket = await tickets.get(session, ticket_id, for_update=True)
+        if ticket is None or ticket.staff_topic_id is not None:
+            return None
+        await tickets.set_topic(session, ticket, chat_id, thread, now=kefu.clock.now())
+        return ticket
+
+
+# --- staff at work --------------------------------------------------------------------------
+
+
+async def assign(kefu: Kefu, ticket_id: int, actor: Actor, assignee: tuple[int, str]) -> bool:
+    """Give the ticket to a staff member; False if they already have it."""
+    async with kefu.db.unit_of_work() as session:
+        ticket = await _locked(session, ticket_id)
+        return await tickets.assign(
+            session,
+            ticket,
+            assignee_telegram_id=assignee[0],
+            assignee_name=assignee[1],
+            actor=actor,
+            now=kefu.clock.now(),
+        )
+
+
+async def set_priority(kefu: Kefu, ticket_id: int, actor: Actor, priority: Priority) -> bool:
+    async with kefu.db.unit_of_work() as session:
+        ticket = await _locked(session, ticket_id)
+        return await tickets.set_priority(
+            session, ticket, priority, actor=actor, now=kefu.clock.now()
+        )
+
+
+async def wait_for_customer(kefu: Kefu, ticket_id: int, actor: Actor) -> bool:
+    """Pause the resolution timer until the customer writes; False unless the ticket is open."""
+    async with kefu.db.unit_of_work() as session:
+        ticket = await _locked(session, ticket_id)
+        if ticket.status != TicketStatus.OPEN:
+            return False
+        await tickets.set_status(
+            session, ticket, TicketStatus.WAITING_CUSTOMER, actor=actor, now=kefu.clock.now()
+        )
+        return True
+
+
+async def add_note(kefu: Kefu, ticket_id: int, actor: Actor, text: str) -> None:
+    """An internal note for colleagues; the customer never sees it."""
+    async with kefu.db.unit_of_work() as session:
+        ticket = await _locked(session, ticket_id)
+        await events.append(
+            session, ticket, EventKind.INTERNAL_NOTE, actor, now=kefu.clock.now(), text=text
+        )
+
+
+async def record_staff_reply(
+    kefu: Kefu, ticket_id: int, actor: Actor, message: Message, *, delivered: bool
+) -> None:
+    """A staff reply in the service record; only a delivered one counts as the first response."""
+    now = kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        ticket = await _locked(session, ticket_id)
+        event = await events.append(
+            session,
+            ticket,
+            EventKind.STAFF_REPLY,
+            actor,
+            now=now,
+            text=message.text or message.caption,
+            data={"delivered": delivered},
+        )
+        file = file_of(message)
+        if file is not None:
+            await attachments.add(session, ticket, actor=actor, now=now, event=event, **file)
+        if delivered:
+            await tickets.stamp_first_response(session, ticket, now=now)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A return decision as recorded, or why it was refused (`refused`)."""
+
+    ticket: Ticket | None
+    refused: str | None = None  # "type" (not a return or exchange) or "inactive"
+
+
+async def decide_return(
+    kefu: Kefu, ticket_id: int, actor: Actor, *, approved: bool, note: str | None
+) -> Decision:
+    """Staff override the return policy's verdict on an open return or exchange request."""
+    async with kefu.db.unit_of_work() as session:
+        ticket = await _locked(session, ticket_id)
+        if ticket.type not in DECIDABLE:
+            return Decision(None, refused="type")
+        if not ticket.status.is_active:
+            return Decision(None, refused="inactive")
+        decision = {
+            "eligible": approved,
+            "decision": "approved" if approved else "declined",
+            "decided_by": actor.name,
+            "decision_note": note,
+        }
+        await tickets.update_details(session, ticket, decision, actor=actor, now=kefu.clock.now())
+        return Decision(ticket)
+
+
+# --- the customer writes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """Where a recorded customer message is to be copied, and whether it reopened the ticket."""
+
+    topic: tuple[int, int] | None  # (staff chat, thread), None before the topic exists
+    reopened: bool
+    has_file: bool
+
+
+async def record_customer_message(
+    kefu: Kefu, ticket_id: int, message: Message
+) -> CustomerMessage | None:
+    """The customer's words and file on the ticket. Writing resumes a ticket waiting for them
+    and reopens a resolved one. None if the ticket is gone."""
+    now = kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        ticket = await tickets.get(session, ticket_id, for_update=True)
+        if ticket is None:
+            return None
+        actor = Actor.customer(ticket.customer)
+        event = await events.append(
+            session,
+            ticket,
+            EventKind.CUSTOMER_MESSAGE,
+            actor,
+            now=now,
+            text=message.text or message.caption,
+        )
+        file = file_of(message)
+        if file is not None:
+            await attachments.add(session, ticket, actor=actor, now=now, event=event, **file)
+        reopened = ticket.status == TicketStatus.RESOLVED
+        if ticket.status in (TicketStatus.WAITING_CUSTOMER, TicketStatus.RESOLVED):
+            await tickets.set_status(session, ticket, TicketStatus.OPEN, actor=actor, now=now)
+        await customers.mark_reachable(session, ticket.customer, now=now)
+        chat_id, thread = ticket.staff_chat_id, ticket.staff_topic_id
+    topic = (chat_id, thread) if chat_id is not None and thread is not None else None
+    return CustomerMessage(topic, reopened, file is not None)
+
+
+# --- resolving, reopening, closing --------------------------------------------------------------
+
+
+async def resolve(
+    bot: Bot, kefu: Kefu, ticket_id: int, actor: Actor, comment: str | None = None
+) -> Outcome:
+    """Mark the ticket resolved, then tell the customer, in their language, how to reopen it."""
+    async with kefu.db.unit_of_work() as session:
+        ticket = await tickets.get(session, ticket_id, for_update=True)
+        if ticket is None or not ticket.status.is_active:
+            return Outcome(changed=False)
+        await tickets.set_status(
+            session, ticket, TicketStatus.RESOLVED, actor=actor, now=kefu.clock.now(), text=comment
+        )
+    customer = ticket.customer
+    words = customer_translator(kefu, customer).t(
+        "Your ticket {number} has been resolved. If something is still not right, just write "
+        "here within {days} days and we will reopen it.",
+        number=ticket.number,
+        days=kefu.config.support.reopen_days,
+    )
+    sent = await reach_customer(
+        kefu, customer.id, lambda: bot.send_message(customer.telegram_id, words)
+    )
+    return Outcome(changed=True, customer_told=sent is not None)
+
+
+async def reopen(bot: Bot, kefu: Kefu, ticket_id: int, actor: Actor) -> Outcome:
+    async with kefu.db.unit_of_work() as session:
+        ticket = await tickets.get(session, ticket_id, for_update=True)
+        if ticket is None or ticket.status.is_active:
+            return Outcome(changed=False)
+        was_closed = ticket.status == TicketStatus.CLOSED
+        await tickets.set_status(
+            session, ticket, TicketStatus.OPEN, actor=actor, now=kefu.clock.now()
+        )
+    if was_closed and ticket.staff_chat_id and ticket.staff_topic_id:
+        await _set_topic_open(bot, ticket, open_=True)
+    return Outcome(changed=True)
+
+
+async def close(bot: Bot, kefu: Kefu, ticket_id: int, actor: Actor) -> Outcome:
+    """Close the ticket for good and close its forum topic."""
+    async with kefu.db.unit_of_work() as session:
+        ticket = await tickets.get(session, ticket_id, for_update=True)
+        if ticket is None or ticket.status == TicketStatus.CLOSED:
+            return Outcome(changed=False)
+        await tickets.set_status(
+            session, ticket, TicketStatus.CLOSED, actor=actor, now=kefu.clock.now()
+        )
+    if ticket.staff_chat_id and ticket.staff_topic_id:
+        await _set_topic_open(bot, ticket, open_=False)
+    return Outcome(changed=True)
+
+
+async def _set_topic_open(bot: Bot, ticket: Ticket, *, open_: bool) -> None:
+    assert ticket.staff_chat_id is not None and ticket.staff_topic_id is not None
+    change = bot.reopen_forum_topic if open_ else bot.close_forum_topic
+    try:
+        await change(ticket.staff_chat_id, ticket.staff_topic_id)
+    except BadRequest as error:
+        # Telegram answers TOPIC_NOT_MODIFIED when the topic already is in that state.
+        if "not_modified" not in error.message.lower().replace(" ", "_"):
+            raise
+
+
+async def _locked(session: AsyncSession, ticket_id: int) -> Ticket:
+    ticket = await tickets.get(session, ticket_id, for_update=True)
+    assert ticket is not None, "tickets are never deleted"
+    return ticket

@@ -1,0 +1,146 @@
+"""One forum topic per ticket in the staff chat: opening it, and copying the customer in.
+
+None of this calls Telegram inside a database transaction (RELIABILITY.md): each step reads or
+writes in a unit of work (the ticket's own changes in `domain.desk.lifecycle`), closes it, then
+sends. `domain.desk.jobs` announces any active ticket still without a topic, so a crash
+between a ticket's commit and its announcement loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.i18n import Translator
+from bot.services import Kefu
+from domain.desk import lifecycle
+from domain.desk.card import card_keyboard, render_card, staff_translator, topic_name
+from storage import attachments, events, tickets
+from storage.enums import AttachmentKind, EventKind
+from storage.models import Attachment, TicketEvent
+
+logger = logging.getLogger("kefu.desk")
+
+CAPTION_LIMIT = 1024
+# Tickets being announced right now, per Kefu instance: the job and the intake handler may both
+# try the same fresh ticket. Between processes, the unit of work linking the topic decides.
+_announcing: set[tuple[int, int]] = set()
+
+
+# --- announcing a ticket ------------------------------------------------------------------------
+
+
+async def announce_ticket(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
+    """Open the ticket's topic with its card and everything the customer sent; idempotent."""
+    chat_id = kefu.settings.staff_chat_id
+    key = (id(kefu), ticket_id)
+    if chat_id is None or key in _announcing:
+        return
+    _announcing.add(key)
+    try:
+        await _announce(bot, kefu, chat_id, ticket_id)
+    finally:
+        _announcing.discard(key)
+
+
+async def _announce(bot: Bot, kefu: Kefu, chat_id: int, ticket_id: int) -> None:
+    t = staff_translator(kefu)
+    async with kefu.db.read_only() as session:
+        ticket = await tickets.get(session, ticket_id)
+        if ticket is None or ticket.staff_topic_id is not None:
+            return
+        name = topic_name(t, ticket)
+    topic = await bot.create_forum_topic(chat_id, name)
+    thread = topic.message_thread_id
+    # Linked before anything is posted: from this moment staff replies and commands in the
+    # topic reach the ticket, and customer messages are relayed into it as they come. (A crash
+    # before the card is posted leaves a topic without its card; the record is intact and
+    # /ticket shows it. Linking last instead could drop a fast staff reply without a word.)
+    ticket = await lifecycle.link_topic(kefu, ticket_id, chat_id, thread)
+    if ticket is None:  # another announcement linked its topic first
+        await bot.delete_forum_topic(chat_id, thread)
+        return
+    card = render_card(kefu, t, ticket)
+    keyboard = card_keyboard(t, ticket)
+    async with kefu.db.read_only() as session:
+        # What the customer sent before the topic existed, to copy in after the card.
+        record = await events.history(session, ticket_id)
+        files = await attachments.for_ticket(session, ticket_id)
+    await bot.send_message(
+        chat_id, card, parse_mode=ParseMode.HTML, reply_markup=keyboard, message_thread_id=thread
+    )
+    await _post_history(bot, kefu, t, (chat_id, thread), record, files)
+
+
+async def _post_history(
+    bot: Bot,
+    kefu: Kefu,
+    t: Translator,
+    where: tuple[int, int],
+    record: Sequence[TicketEvent],
+    files: Sequence[Attachment],
+) -> None:
+    """The customer's words and files from `record`, in order, for a topic that missed them."""
+    chat_id, thread = where
+    by_event: dict[int | None, list[Attachment]] = {}
+    for file in files:
+        by_event.setdefault(file.event_id, []).append(file)
+    for event in record:
+        words = event.text if event.kind == EventKind.CUSTOMER_MESSAGE else None
+        event_files = by_event.get(event.id, [])
+        if words and not event_files:
+            header = t.t(
+                "The customer wrote ({time}):",
+                time=t.format_time(event.created_at, kefu.timezone),
+            )
+            await bot.send_message(chat_id, f"{header}\n{words}", message_thread_id=thread)
+        for index, file in enumerate(event_files):
+            caption = words[:CAPTION_LIMIT] if words and index == 0 else None
+            await _send_file(bot, chat_id, thread, file, caption)
+
+
+async def _send_file(
+    bot: Bot, chat_id: int, thread: int, file: Attachment, caption: str | None
+) -> None:
+    send = {
+        AttachmentKind.PHOTO: bot.send_photo,
+        AttachmentKind.VIDEO: bot.send_video,
+        AttachmentKind.DOCUMENT: bot.send_document,
+    }[file.kind]
+    await send(chat_id, file.telegram_file_id, caption=caption, message_thread_id=thread)
+
+
+# --- messages between customer and topic --------------------------------------------------------
+
+
+async def relay_customer_message(bot: Bot, kefu: Kefu, ticket_id: int, message: Message) -> None:
+    """Record what the customer wrote on the ticket, then copy it into the ticket's topic.
+
+    Recorded first: if the copy fails, the words are still in the service record.
+    """
+    t = staff_translator(kefu)
+    recorded = await lifecycle.record_customer_message(kefu, ticket_id, message)
+    if recorded is None or recorded.topic is None:
+        return  # the announcement copies the record into the topic when it opens
+    chat_id, thread = recorded.topic
+    try:
+        if recorded.reopened:
+            await bot.send_message(
+                chat_id,
+                t.t("The customer wrote again: ticket reopened."),
+                message_thread_id=thread,
+            )
+        needs_header = recorded.has_file and not message.caption
+        await bot.copy_message(
+            chat_id,
+            message.chat_id,
+            message.message_id,
+            message_thread_id=thread,
+            caption=t.t("From the customer") if needs_header else None,
+        )
+    except TelegramError:
+        logger.warning("could not copy a customer message into topic %s", thread, exc_info=True)

@@ -1,0 +1,146 @@
+"""Keeps a ticket's SLA columns in step with the ticket: the hook `storage.db.Database` runs on
+every flush, and the reading of a stored ticket into `domain.sla.timers` values.
+
+Install once, where the configuration is known:
+
+    Database(url, on_ticket_flush=sla_flush_hook(config, zone))
+    # or, on a Database built already:  db.on_ticket_flush = sla_flush_hook(config, zone)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from domain.sla.calendar import BusinessCalendar, ClockKind
+from domain.sla.timers import (
+    AlertPoint,
+    Change,
+    Policy,
+    SlaState,
+    TicketFacts,
+    WarningRules,
+    alert_points,
+    recompute,
+)
+from storage.db import TicketFlush, TicketFlushHook
+from storage.models import Ticket
+
+if TYPE_CHECKING:
+    from bot.business_config import BusinessConfig
+
+logger = logging.getLogger("kefu.sla")
+
+
+@dataclass(frozen=True)
+class SlaRules:
+    """The configuration the timers need: policies, warning points and the calendar."""
+
+    config: BusinessConfig
+    calendar: BusinessCalendar
+
+    @classmethod
+    def of(cls, config: BusinessConfig, zone: ZoneInfo) -> SlaRules:
+        return cls(config, config.business_hours.calendar(zone))
+
+    @property
+    def warnings(self) -> WarningRules:
+        sla = self.config.sla
+        return WarningRules(tuple(sla.warn_at_percent), tuple(sla.warn_lead_times))
+
+    def policy(self, ticket: Ticket) -> Policy | None:
+        return self.config.sla.policy_for(ticket.type, ticket.priority)
+
+    def clock(self, ticket: Ticket) -> ClockKind:
+        policy = self.policy(ticket)
+        return policy.clock if policy else ClockKind.CALENDAR
+
+
+def sla_flush_hook(config: BusinessConfig, zone: ZoneInfo) -> TicketFlushHook:
+    """The `Database.on_ticket_flush` that recomputes a ticket's timers when it changes."""
+    rules = SlaRules.of(config, zone)
+
+    def on_ticket_flush(flush: TicketFlush) -> None:
+        try:
+            track(flush, rules)
+        except ValueError:
+            # A calendar without working time left, say: keep the ticket's change, lose the
+            # timer update, and say so, rather than failing the customer's or staff's action.
+            logger.exception("SLA timers of ticket %s not updated", flush.ticket.number)
+
+    return on_ticket_flush
+
+
+def track(flush: TicketFlush, rules: SlaRules) -> None:
+    ticket = flush.ticket
+    change = Change(
+        created=flush.is_new,
+        reopened="reopened_at" in flush.changed and ticket.reopened_at is not None,
+        policy_changed=bool({"type", "priority"} & flush.changed),
+    )
+    state = state_of(ticket)
+    new = recompute(
+        state,
+        facts_of(ticket),
+        change,
+        now=flush.now,
+        policy=rules.policy(ticket),
+        rules=rules.warnings,
+        calendar=rules.calendar,
+    )
+    if new is not state:
+        write_state(ticket, new)
+
+
+def facts_of(ticket: Ticket) -> TicketFacts:
+    return TicketFacts(
+        status=ticket.status,
+        created_at=ticket.created_at,
+        first_response_at=ticket.first_response_at,
+        reopened_at=ticket.reopened_at,
+    )
+
+
+def state_of(ticket: Ticket) -> SlaState:
+    return SlaState(
+        first_response_due_at=ticket.first_response_due_at,
+        first_response_version=ticket.first_response_version or 0,
+        resolution_due_at=ticket.resolution_due_at,
+        resolution_started_at=ticket.resolution_started_at,
+        resolution_used=timedelta(seconds=ticket.resolution_used_seconds or 0),
+        resolution_paused_at=ticket.resolution_paused_at,
+        resolution_version=ticket.resolution_version or 0,
+        sla_version=ticket.sla_version or 0,
+        next_alert_at=ticket.next_alert_at,
+    )
+
+
+def write_state(ticket: Ticket, state: SlaState) -> None:
+    values = {
+        "first_response_due_at": state.first_response_due_at,
+        "first_response_version": state.first_response_version,
+        "resolution_due_at": state.resolution_due_at,
+        "resolution_started_at": state.resolution_started_at,
+        "resolution_used_seconds": round(state.resolution_used.total_seconds()),
+        "resolution_paused_at": state.resolution_paused_at,
+        "resolution_version": state.resolution_version,
+        "sla_version": state.sla_version,
+        "next_alert_at": state.next_alert_at,
+    }
+    for name, value in values.items():
+        if getattr(ticket, name) != value:
+            setattr(ticket, name, value)
+
+
+def points_of(ticket: Ticket, rules: SlaRules) -> list[AlertPoint]:
+    """The warnings and breaches of the ticket's running timers, as stored."""
+    return alert_points(
+        state_of(ticket),
+        facts_of(ticket),
+        clock=rules.clock(ticket),
+        rules=rules.warnings,
+        calendar=rules.calendar,
+    )

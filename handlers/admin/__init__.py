@@ -1,0 +1,21 @@
+"""Admins' handlers: composing survey campaigns (/campaign) and running them (/campaigns).
+
+The admin gate (`handlers.admin.gate.admit_admin`) is put in front of each, once, here.
+"""
+
+from __future__ import annotations
+
+from bot.services import Kefu
+from handlers.admin import campaign_compose, campaign_control
+from handlers.admin.gate import admit_admin
+from handlers.common.gates import guard
+from handlers.common.groups import ANSWERS, MAIN, Handlers
+
+
+def build_handlers(kefu: Kefu) -> Handlers:
+    timeout = kefu.config.support.conversation_timeout_minutes
+    return {
+        ANSWERS: guard(admit_admin, campaign_control.build_handlers()),
+        # Ahead of the customers' flows: while composing, an admin's messages are the campaign's.
+        MAIN: guard(admit_admin, [campaign_compose.build_handler(timeout)]),
+    }

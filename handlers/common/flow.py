@@ -1,0 +1,277 @@
+"""What every guided flow shares: steps with Back and Cancel, a timeout, and patient re-asking.
+
+A flow is a set of steps; each step knows how to ask its question and which handlers take the
+answer. `build_flow` adds, to every step, a Back button (re-asks the previous step), a Cancel
+button and /cancel, and a catch-all that explains what is expected and asks again, so stickers,
+voice notes or a stale button never break a flow. The customer's answers so far live in a draft
+in `user_data` until the ticket is created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import KefuContext
+from handlers.common import attachments
+from handlers.common.buttons import ANY_MENU, BACK, CANCEL, Button
+from handlers.common.menus import main_menu
+
+Callback = Callable[[Update, KefuContext], Awaitable[Any]]
+END = ConversationHandler.END
+# New messages only: an edit to an earlier answer is not a new answer.
+NEW_TEXT = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
+NEW_MESSAGE = filters.ALL & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
+MAX_TEXT = 2000
+PROMPT = "prompt_message_id"  # user_data: the prompt whose buttons are live
+
+
+@dataclass
+class Step:
+    ask: Callback
+    handlers: list[BaseHandler] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    flow: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: list[int] = field(default_factory=list)  # states asked, newest last
+    editing: bool = False  # answering one field again from the summary
+
+
+def draft(context: KefuContext) -> Draft:
+    found = context.user_data.get("draft") if context.user_data is not None else None
+    if not isinstance(found, Draft):
+        raise LookupError("no flow in progress")
+    return found
+
+
+def start_draft(context: KefuContext, flow: str) -> Draft:
+    assert context.user_data is not None
+    context.user_data["draft"] = fresh = Draft(flow)
+    return fresh
+
+
+def drop_draft(context: KefuContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop("draft", None)
+
+
+def nav_row(context: KefuContext, *, back: bool = True) -> list[InlineKeyboardButton]:
+    row = [InlineKeyboardButton(context.t.t("Back"), callback_data=BACK.data())] if back else []
+    return [*row, InlineKeyboardButton(context.t.t("Cancel"), callback_data=CANCEL.data())]
+
+
+def keyboard(
+    context: KefuContext, rows: Sequence[Sequence[InlineKeyboardButton]], *, back: bool = True
+) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([*map(list, rows), nav_row(context, back=back)])
+
+
+async def say(
+    update: Update, context: KefuContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer in the chat whether the customer typed or pressed a button.
+
+    Only the newest prompt keeps its buttons: the previous one's keyboard is removed, so an
+    answered question cannot be answered again by a stray tap.
+    """
+    if update.callback_query:
+        await update.callback_query.answer()
+    assert update.effective_chat is not None
+    remembered = context.user_data if context.user_data is not None else {}
+    previous = remembered.pop(PROMPT, None)
+    if previous is not None:
+        with contextlib.suppress(TelegramError):  # already gone, or edited meanwhile
+            await context.bot.edit_message_reply_markup(
+                update.effective_chat.id, previous, reply_markup=None
+            )
+    sent = await update.effective_chat.send_message(text, reply_markup=markup)
+    if markup is not None:
+        remembered[PROMPT] = sent.message_id
+
+
+async def cancel(update: Update, context: KefuContext) -> int:
+    drop_draft(context)
+    await say(
+        update,
+        context,
+        context.t.t("Cancelled. Nothing was sent to our team. How else can we help?"),
+        main_menu(context.t),
+    )
+    return END
+
+
+async def timed_out(update: Update, context: KefuContext) -> None:
+    drop_draft(context)
+    if update.effective_chat is not None:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            context.t.t(
+                "We stopped here because there was no answer for a while. Nothing was sent to "
+                "our team; send /start when you are ready to begin again."
+            ),
+        )
+
+
+class Flow:
+    """One guided conversation: its steps, and moving between them."""
+
+    def __init__(self, name: str, *, summary: int | None = None) -> None:
+        self.name = name
+        self.summary = summary  # the confirm step, where "Edit …" answers return to
+        self.steps: dict[int, Step] = {}
+        self.edit_button = Button(name, "edit", str)  # the summary's "Edit <field>"
+        self.files_done: Button[Any] = Button(name, "files:done")
+
+    async def proceed(self, update: Update, context: KefuContext, state: int) -> int:
+        """Go on to `state`, or straight back to the summary when one answer was being edited."""
+        current = draft(context)
+        if current.editing and self.summary is not None:
+            current.editing = False
+            state = self.summary
+        return await self.goto(update, context, state)
+
+    async def edit(self, update: Update, context: KefuContext, state: int) -> int:
+        draft(context).editing = True
+        return await self.goto(update, context, state)
+
+    def edit_handler(self, editable: dict[str, int]) -> CallbackQueryHandler:
+        """The summary's "Edit …" buttons (`edit_button`): ask that one field again."""
+
+        async def edit_field(update: Update, context: KefuContext) -> int:
+            state = editable.get(self.edit_button.value(update) or "")
+            if state is None:
+                return await self.again(update, context)
+            return await self.edit(update, context, state)
+
+        return CallbackQueryHandler(edit_field, pattern=self.edit_button.pattern)
+
+    def files_step(self, state: int, next_state: int) -> Step:
+        """Any number of photos or documents, then Done."""
+
+        async def ask(update: Update, context: KefuContext) -> None:
+            count = len(draft(context).answers.get("attachments", []))
+            text = context.t.t(
+                "Send photos or documents that show the problem (as many as you like), "
+                "then press Done."
+            )
+            if count:
+                received = context.t.tn("{n} file received.", "{n} files received.", count)
+                text = f"{received} {text}"
+            done = InlineKeyboardButton(context.t.t("Done"), callback_data=self.files_done.data())
+            await say(update, context, text, keyboard(context, [[done]]))
+
+        async def got_file(update: Update, context: KefuContext) -> int:
+            assert update.effective_message is not None
+            files = draft(context).answers.setdefault("attachments", [])
+            files.append(attachments.from_message(update.effective_message))
+            return await self.goto(update, context, state)
+
+        async def done(update: Update, context: KefuContext) -> int:
+            return await self.proceed(update, context, next_state)
+
+        return Step(
+            ask,
+            [
+                MessageHandler(attachments.FILES & ~filters.UpdateType.EDITED_MESSAGE, got_file),
+                CallbackQueryHandler(done, pattern=self.files_done.pattern),
+            ],
+        )
+
+    async def goto(self, update: Update, context: KefuContext, state: int) -> int:
+        current = draft(context)
+        if not current.history or current.history[-1] != state:
+            current.history.append(state)
+        await self.steps[state].ask(update, context)
+        return state
+
+    async def back(self, update: Update, context: KefuContext) -> int:
+        current = draft(context)
+        if len(current.history) > 1:
+            current.history.pop()
+        return await self.goto(update, context, current.history[-1])
+
+    async def again(self, update: Update, context: KefuContext) -> int:
+        """The answer did not fit this step: say what is expected and ask the same again."""
+        current = draft(context)
+        query = update.callback_query
+        if query and ANY_MENU.pressed(update):
+            await query.answer(
+                context.t.t("Please finish this request first, or press Cancel."), show_alert=True
+            )
+        elif query:
+            await query.answer(context.t.t("This button is no longer valid."))
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(
+                context.t.t("Sorry, that is not what I need here. Please answer the question:")
+            )
+        return await self.goto(update, context, current.history[-1])
+
+    def build(
+        self, entry_points: list[BaseHandler], timeout_minutes: float
+    ) -> ConversationHandler:
+        shared: list[BaseHandler] = [
+            CallbackQueryHandler(self.back, pattern=BACK.pattern),
+            CallbackQueryHandler(cancel, pattern=CANCEL.pattern),
+            MessageHandler(NEW_MESSAGE, self.again),
+            CallbackQueryHandler(self.again),
+        ]
+        states: dict[object, list[BaseHandler]] = {
+            state: [*step.handlers, *shared] for state, step in self.steps.items()
+        }
+        states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, timed_out)]
+        with warnings.catch_warnings():
+            # per_message=False is intended: a flow follows the chat, not one message.
+            warnings.simplefilter("ignore", PTBUserWarning)
+            return ConversationHandler(
+                entry_points=entry_points,
+                states=states,
+                fallbacks=[CommandHandler(["cancel", "start", "menu"], cancel)],
+                conversation_timeout=timeout_minutes * 60,
+                name=self.name,
+                persistent=True,  # a restart of the bot keeps the customer's place
+                allow_reentry=True,
+            )
+
+
+async def fits(update: Update, context: KefuContext, text: str) -> bool:
+    """Whether a free-text answer is short enough to keep; if not, say so (the caller re-asks)."""
+    if len(text) <= MAX_TEXT:
+        return True
+    await reply(
+        update,
+        context.t.t(
+            "That is a bit long: please keep it under {limit} characters. You can send more "
+            "details after the ticket is open.",
+            limit=MAX_TEXT,
+        ),
+    )
+    return False
+
+
+def text_answer(update: Update) -> str:
+    assert update.effective_message is not None and update.effective_message.text is not None
+    return update.effective_message.text.strip()
+
+
+async def reply(update: Update, text: str) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(text)

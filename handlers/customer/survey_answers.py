@@ -1,0 +1,302 @@
+"""Customers answering surveys: stars after a ticket, campaign answers, comments, opting out.
+
+These handlers live in their own group (`SURVEYS_GROUP` in bot/app.py), after the middleware
+and before the main group. A survey button therefore works even while a guided flow is open,
+and ends the update there (`ApplicationHandlerStop`). A typed message is taken as a comment only
+when one was asked for (`user_data[COMMENT]`, persisted with the rest of `user_data`), it is
+still fresh and no flow is under way; otherwise it goes on to the main group untouched.
+
+One answer per survey: it may be changed for `CHANGE_WINDOW` after the first answer; later
+presses, and presses on expired surveys, are answered politely and change nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
+from telegram.ext import filters as tg_filters
+
+from bot.context import KefuContext
+from domain.surveys import csat
+from domain.surveys.buttons import PATTERN, Action, SurveyButton
+from domain.surveys.questions import (
+    CSAT_SCORES,
+    answered_text,
+    campaign_keyboard,
+    follow_up_question,
+    no_comment_keyboard,
+    ticket_keyboard,
+    ticket_question,
+    valid_answer,
+)
+from handlers.common.flow import draft
+from storage import campaigns, customers, surveys
+from storage.events import Actor
+
+COMMENT = "survey_comment"  # user_data: {"kind": "ticket" | "campaign", "id": int, "until": dt}
+COMMENT_WINDOW = timedelta(minutes=15)
+CHANGE_WINDOW = timedelta(days=1)
+CAMPAIGN_ANSWERS_FOR = timedelta(days=14)
+MAX_COMMENT = 2000
+TEXT = tg_filters.TEXT & ~tg_filters.COMMAND
+NEW = ~tg_filters.UpdateType.EDITED
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What became of a press: `recorded` (first answer or a change), or why not."""
+
+    kind: str  # "recorded", "same", "final", "closed", "invalid"
+    first: bool = False
+
+
+def _judge(
+    *, now: datetime, expires_at: datetime, answered_at: datetime | None, same: bool
+) -> Verdict | None:
+    """The polite refusals shared by both kinds of survey; None: record the answer."""
+    if now > expires_at:
+        return Verdict("closed")
+    if answered_at is not None and now > answered_at + CHANGE_WINDOW:
+        return Verdict("final")
+    if same:
+        return Verdict("same")
+    return None
+
+
+async def _refuse(update: Update, context: KefuContext, verdict: Verdict) -> None:
+    query = update.callback_query
+    assert query is not None
+    t = context.t.t
+    text = {
+        "same": t("Thank you!"),
+        "final": t("Thank you, we already have your answer."),
+        "closed": t("This survey has closed. Thank you all the same!"),
+    }.get(verdict.kind, t("This button is no longer valid."))
+    await query.answer(text)
+    if verdict.kind in ("final", "closed"):
+        await _drop_buttons(update)
+
+
+async def _drop_buttons(update: Update) -> None:
+    query = update.callback_query
+    assert query is not None
+    # Already without buttons: Telegram answers "message is not modified".
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+
+
+def _ask_comment(context: KefuContext, kind: str, target: int) -> None:
+    assert context.user_data is not None
+    until = context.kefu.clock.now() + COMMENT_WINDOW
+    context.user_data[COMMENT] = {"kind": kind, "id": target, "until": until}
+
+
+# --- after a ticket -----------------------------------------------------------------------------
+
+
+async def ticket_star(update: Update, context: KefuContext, button: SurveyButton) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    kefu, score = context.kefu, button.value
+    now = kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        found = await surveys.with_ticket(session, button.target, for_update=True)
+        if found is None or found[1].customer.telegram_id != user.id or score not in CSAT_SCORES:
+            verdict: Verdict | None = Verdict("invalid")
+        else:
+            survey, ticket = found
+            verdict = _judge(
+                now=now,
+                expires_at=survey.expires_at,
+                answered_at=survey.answered_at,
+                same=survey.score == score,
+            )
+            if verdict is None:
+                actor = Actor.customer(ticket.customer)
+                previous = await surveys.record_score(
+                    session, survey, ticket, score, actor=actor, now=now
+                )
+                verdict = Verdict("recorded", first=previous is None)
+                number = ticket.number
+    if verdict.kind != "recorded":
+        await _refuse(update, context, verdict)
+        return
+    await query.answer(context.t.t("Thank you!"))
+    await query.edit_message_text(
+        ticket_question(context.t, number, chosen=score),
+        parse_mode=ParseMode.HTML,
+        reply_markup=ticket_keyboard(button.target),
+    )
+    if score <= kefu.config.surveys.low_score_threshold:
+        await csat.alert_low_score(context.bot, kefu, button.target)
+    if verdict.first:
+        _ask_comment(context, "ticket", button.target)
+        await query.get_bot().send_message(
+            user.id,
+            context.t.t(
+                "Thank you for your rating! If you like, tell us more about it: just type it here."
+            ),
+            reply_markup=no_comment_keyboard(context.t),
+        )
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+
+async def campaign_answer(update: Update, context: KefuContext, button: SurveyButton) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    kefu, value = context.kefu, button.value
+    now = kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        found = await campaigns.recipient(session, button.target)
+        if found is None or found[2] != user.id:
+            verdict: Verdict | None = Verdict("invalid")
+        else:
+            row, campaign, _ = found
+            kind, texts = campaign.kind, dict(campaign.texts)
+            verdict = (
+                Verdict("invalid")
+                if not valid_answer(kind, texts, value)
+                else _judge(
+                    now=now,
+                    expires_at=(row.sent_at or now) + CAMPAIGN_ANSWERS_FOR,
+                    answered_at=row.answered_at,
+                    same=row.answer == value,
+                )
+            )
+            if verdict is None:
+                verdict = Verdict("recorded", first=row.answered_at is None)
+                await campaigns.record_answer(session, row, value, now=now)
+    if verdict.kind != "recorded":
+        await _refuse(update, context, verdict)
+        return
+    await query.answer(context.t.t("Thank you!"))
+    await query.edit_message_text(
+        answered_text(context.t, kind, texts, value),
+        reply_markup=campaign_keyboard(context.t, kind, texts, button.target),
+    )
+    follow_up = follow_up_question(context.t, kind)
+    if verdict.first and follow_up is not None:
+        _ask_comment(context, "campaign", button.target)
+        await query.get_bot().send_message(
+            user.id, follow_up, reply_markup=no_comment_keyboard(context.t)
+        )
+
+
+async def stop_campaigns(update: Update, context: KefuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    kefu = context.kefu
+    if context.customer_id is not None:
+        async with kefu.db.unit_of_work() as session:
+            customer = await customers.get(session, context.customer_id)
+            if customer is not None:
+                await customers.set_campaigns_opt_out(
+                    session, customer, True, now=kefu.clock.now()
+                )
+    await query.answer()
+    await _drop_buttons(update)
+    await query.get_bot().send_message(
+        query.from_user.id,
+        context.t.t(
+            "Done: we will not send you surveys like this any more. You can still write to us "
+            "here whenever you need help."
+        ),
+    )
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+async def no_comment(update: Update, context: KefuContext) -> None:
+    query = update.callback_query
+    assert query is not None and context.user_data is not None
+    context.user_data.pop(COMMENT, None)
+    await query.answer(context.t.t("Thank you!"))
+    await _drop_buttons(update)
+
+
+def _pending_comment(context: KefuContext) -> dict[str, Any] | None:
+    data = context.user_data
+    prompt = data.get(COMMENT) if data is not None else None
+    if not isinstance(prompt, dict):
+        return None
+    if prompt["until"] < context.kefu.clock.now():
+        assert data is not None
+        data.pop(COMMENT, None)
+        return None
+    try:
+        draft(context)
+    except LookupError:
+        return prompt
+    return None  # a guided flow is under way: the text is its answer
+
+
+async def on_text(update: Update, context: KefuContext) -> None:
+    prompt = _pending_comment(context)
+    message = update.effective_message
+    if prompt is None or message is None or not message.text:
+        return  # not a comment: the main group handles it
+    assert context.user_data is not None
+    comment = message.text.strip()[:MAX_COMMENT]
+    kefu = context.kefu
+    async with kefu.db.unit_of_work() as session:
+        if prompt["kind"] == "ticket":
+            found = await surveys.with_ticket(session, prompt["id"], for_update=True)
+            if found is not None:
+                survey, ticket = found
+                await surveys.record_comment(
+                    session,
+                    survey,
+                    ticket,
+                    comment,
+                    actor=Actor.customer(ticket.customer),
+                    now=kefu.clock.now(),
+                )
+        else:
+            row = await campaigns.recipient(session, prompt["id"])
+            if row is not None:
+                await campaigns.record_comment(session, row[0], comment)
+    context.user_data.pop(COMMENT, None)
+    await message.reply_text(context.t.t("Thank you for your feedback!"))
+    if prompt["kind"] == "ticket":
+        await csat.post_comment(context.bot, kefu, prompt["id"])
+    raise ApplicationHandlerStop
+
+
+# --- wiring -------------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: KefuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    button = SurveyButton.parse(query.data)
+    if button is None:
+        await query.answer(context.t.t("This button is no longer valid."))
+    elif button.action == Action.TICKET:
+        await ticket_star(update, context, button)
+    elif button.action == Action.CAMPAIGN:
+        await campaign_answer(update, context, button)
+    elif button.action == Action.NO_COMMENT:
+        await no_comment(update, context)
+    elif button.action == Action.STOP:
+        await stop_campaigns(update, context)
+    else:
+        await query.answer(context.t.t("This is a preview: nothing is recorded."))
+    raise ApplicationHandlerStop
+
+
+def build_handlers() -> list[BaseHandler]:
+    """For their own group between the middleware and the main group (see module doc)."""
+    return [
+        CallbackQueryHandler(on_button, pattern=PATTERN),
+        MessageHandler(TEXT & NEW, on_text),
+    ]

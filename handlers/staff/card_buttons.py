@@ -1,0 +1,85 @@
+"""The ticket card's buttons: Claim, Set priority, Resolve, Reopen, Close, and Back.
+
+They do what the topic's commands do, through the same functions (`handlers.staff.commands`),
+then show the ticket's current state on the card with the buttons that fit it.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import KefuContext
+from domain.desk import card as desk_card
+from domain.desk.buttons import DeskButton
+from handlers.staff.commands import assign, close, reopen, resolve, set_priority
+from handlers.staff.gate import acting, staff_words
+from storage import tickets
+from storage.enums import Priority
+
+
+async def on_button(update: Update, context: KefuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    actor = acting(context)
+    t = staff_words(context)
+    button = DeskButton.parse(query.data)
+    card = query.message if isinstance(query.message, Message) else None
+    ticket = None
+    if button is not None and card is not None:
+        async with context.kefu.db.read_only() as session:
+            ticket = await tickets.get(session, button.ticket_id)
+    if button is None or card is None or ticket is None:
+        await query.answer(t.t("This button is no longer valid."))
+        return
+    await query.answer()
+    if button.action == "priority":
+        await _edit_card(card, markup=desk_card.priority_keyboard(t, ticket))
+        return
+    said: str | None = None
+    match button.action:
+        case "claim":
+            assert actor.telegram_id is not None
+            me = (actor.telegram_id, actor.name or str(actor.telegram_id))
+            said = await assign(context, ticket.id, actor, me)
+        case "setpriority":
+            said = await set_priority(context, ticket.id, actor, Priority(button.arg))
+        case "resolve":
+            said = await resolve(context, ticket.id, actor)
+        case "reopen":
+            said = await reopen(context, ticket.id, actor)
+        case "close":
+            said = await close(context, ticket.id, actor)
+    if said:
+        await context.bot.send_message(
+            card.chat_id, said, message_thread_id=card.message_thread_id
+        )
+    await refresh_card(context, card, ticket.id)  # "card" (Back) only does this
+
+
+async def refresh_card(context: KefuContext, card: Message, ticket_id: int) -> None:
+    """Show the ticket's current state on its card, with the buttons that fit that state."""
+    t = staff_words(context)
+    async with context.kefu.db.read_only() as session:
+        ticket = await tickets.get(session, ticket_id)
+    assert ticket is not None
+    await _edit_card(
+        card,
+        text=desk_card.render_card(context.kefu, t, ticket),
+        markup=desk_card.card_keyboard(t, ticket),
+    )
+
+
+async def _edit_card(
+    card: Message, *, markup: InlineKeyboardMarkup, text: str | None = None
+) -> None:
+    try:
+        if text is None:
+            await card.edit_reply_markup(markup)
+        else:
+            await card.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as error:
+        # Telegram answers 400 "message is not modified" when nothing changed.
+        if "not modified" not in error.message.lower():
+            raise
