@@ -39,7 +39,7 @@ def _duration(value: Any) -> SlaDuration:
     return value if isinstance(value, SlaDuration) else parse_duration(value)
 
 
-# A target written "30m", "2h", "5d", "5wd" (see bot.sla.durations for what they mean).
+# A target written "30m", "2h", "5d", "5wd" (see domain.sla.durations for what they mean).
 Duration = Annotated[SlaDuration, BeforeValidator(_duration), PlainSerializer(str)]
 
 

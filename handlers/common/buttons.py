@@ -35,6 +35,8 @@ class Button(Generic[V]):
     def data(self, value: object = None) -> str:
         if self.convert is None:
             return self._head
+        if isinstance(value, tuple):
+            value = ":".join(map(str, value))
         return f"{self._head}:{'' if value is None else value}"
 
     @property

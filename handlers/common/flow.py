@@ -40,6 +40,8 @@ NEW_TEXT = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
 NEW_MESSAGE = filters.ALL & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
 MAX_TEXT = 2000
 PROMPT = "prompt_message_id"  # user_data: the prompt whose buttons are live
+# user_data: the ticket the next free message joins (chosen in My tickets, used by follow-ups)
+WRITE_TO = "write_to_ticket"
 
 
 @dataclass

@@ -15,8 +15,8 @@ from bot.context import KefuContext
 from domain.desk import topics
 from domain.desk.wording import type_name
 from handlers.common.buttons import Button, number_pair
+from handlers.common.flow import WRITE_TO
 from handlers.common.menus import main_menu
-from handlers.customer.my_tickets import WRITE_TO
 from storage import tickets
 from storage.enums import TicketStatus
 from storage.models import Ticket
@@ -62,7 +62,7 @@ async def follow_up(update: Update, context: KefuContext) -> None:
             [
                 InlineKeyboardButton(
                     f"{t.number} · {type_name(context.t, t.type)}",
-                    callback_data=CHOOSE.data(f"{t.id}:{message.message_id}"),
+                    callback_data=CHOOSE.data((t.id, message.message_id)),
                 )
             ]
             for t in active

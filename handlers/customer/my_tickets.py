@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import KefuContext
 from domain.desk.wording import customer_status_name, type_name
 from handlers.common.buttons import MENU_TICKETS, Button, number
-from handlers.common.flow import say
+from handlers.common.flow import WRITE_TO, say
 from handlers.common.menus import main_menu
 from storage import events, tickets
 from storage.enums import EventKind
@@ -24,7 +24,6 @@ CUSTOMER_VISIBLE = {
     EventKind.STAFF_REPLY,
     EventKind.STATUS_CHANGED,
 }
-WRITE_TO = "write_to_ticket"  # user_data key: the ticket the next message joins
 
 
 async def list_tickets(update: Update, context: KefuContext) -> None:
