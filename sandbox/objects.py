@@ -146,6 +146,8 @@ def admin_member(user: JSON, *, can_manage_topics: bool = True) -> JSON:
         "can_post_stories": True,
         "can_edit_stories": True,
         "can_delete_stories": True,
+        # Required since Bot API 10.3: clients built for it refuse an administrator without it.
+        "can_send_welcome_messages": True,
         "can_pin_messages": True,
         "can_manage_topics": can_manage_topics,
     }

@@ -1,8 +1,10 @@
 """Reading Bot API parameters the way Telegram's server does.
 
-Telegram turns every body (query string, JSON, urlencoded, multipart) into string arguments
-and parses each one where it is used; we do the same, so `{"chat_id": "12"}` and
-`chat_id=12` behave alike and JSON-serialized fields may come as objects or strings.
+Telegram turns the query string and every body (JSON, urlencoded, multipart) into string
+arguments, whatever the HTTP verb, and parses each one where it is used; we do the same, so
+`{"chat_id": "12"}` and `chat_id=12` behave alike and JSON-serialized fields may come as objects
+or strings. When the query string and the body both name a parameter, the sandbox takes the
+body's.
 """
 
 from __future__ import annotations
@@ -130,6 +132,11 @@ async def read_args(request: web.Request) -> Args:
             args.values[key] = _as_text(value)
             args.logged[key] = value
     elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        # aiohttp reads a form only for POST-like verbs, but Telegram reads the body whatever
+        # the verb: pyTelegramBotAPI's async client sends getUpdates (offset and all) as a GET
+        # with a form body. The same request with another verb reads the same body.
+        if request.method not in request.POST_METHODS:
+            request = request.clone(method="POST")
         form = await request.post()
         for key, value in form.items():
             if isinstance(value, web.FileField):

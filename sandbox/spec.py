@@ -9,6 +9,9 @@ Strict means: required fields present, no unknown fields, no nulls, every value 
 field's listed types (Integer, Float, String, Boolean, True, Array of X, nested types, unions
 through `subtypes`), and fields documented as always "x" (a ChatMember's status, ...) or as one
 of a few quoted values (Chat.type, MessageEntity.type, ...) holding such a value.
+
+The spec file is Bot API 10.1; FIELDS_AFTER_SPEC adds the fields that Bot API 10.2 and 10.3
+made required, so the checker holds the sandbox to what 10.3 clients demand.
 """
 
 from __future__ import annotations
@@ -29,6 +32,45 @@ _ALWAYS = re.compile(r'always [“"]([^”"]+)[”"]')
 _ENUM_HINT = re.compile(r"(can be|one of|Currently, can be)", re.IGNORECASE)
 _QUOTED = re.compile(r'[“"]([a-z_]+)[”"]')
 _ARRAY = "Array of "
+
+
+@dataclass(frozen=True)
+class AddedField:
+    """A field Telegram added after the bundled spec was scraped."""
+
+    type_name: str
+    name: str
+    types: tuple[str, ...]
+    required: bool
+    since: str  # the Bot API version that added it, e.g. "10.3"
+    description: str
+
+
+_WELCOME = (
+    "True, if the administrator can manage chat welcome messages or directly send them in the "
+    "case of bots"
+)
+# The bundled spec is Bot API 10.1 (June 11, 2026). Telegram's Bot API changelog
+# (core.telegram.org/bots/api-changelog) lists what came after it:
+# - 10.2 (July 14, 2026): ephemeral and rich messages, communities, Update.subscription. Every
+#   field it added to an object the sandbox returns is optional (ChatFullInfo.community,
+#   Message.receiver_user and ephemeral_message_id, BotCommand.is_ephemeral), so the sandbox
+#   leaves them out and the checker need not know them.
+# - 10.3 (August 24, 2026): the administrator right can_send_welcome_messages on
+#   ChatAdministratorRights and ChatMemberAdministrator, required like every other right
+#   there; clients built for 10.3 (aiogram 3.31) refuse a member or rights object without it.
+# These are the fields that became required since 10.1: aiogram 3.31's models (a field
+# without a default) agree that there are no others among the objects the sandbox builds.
+FIELDS_AFTER_SPEC: tuple[AddedField, ...] = (
+    AddedField(
+        "ChatAdministratorRights", "can_send_welcome_messages", ("Boolean",), True, "10.3",
+        _WELCOME,
+    ),
+    AddedField(
+        "ChatMemberAdministrator", "can_send_welcome_messages", ("Boolean",), True, "10.3",
+        _WELCOME,
+    ),
+)  # fmt: skip
 
 
 class SpecViolation(AssertionError):
@@ -83,7 +125,7 @@ class BotApiSpec:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.version: str = raw.get("version", "")
         self.methods: dict[str, dict[str, Any]] = raw["methods"]
-        self._raw_types: dict[str, dict[str, Any]] = raw["types"]
+        self._raw_types: dict[str, dict[str, Any]] = _with_added_fields(raw["types"])
         self._fields: dict[str, dict[str, FieldSpec]] = {}
         for name, info in self._raw_types.items():
             self._fields[name] = {
@@ -178,6 +220,24 @@ class BotApiSpec:
             best = min(attempts, key=len)
             joined = " or ".join(returns)
             raise SpecViolation(f"{method} result is not {joined}:\n  " + "\n  ".join(best))
+
+
+def _with_added_fields(types: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The spec's types with FIELDS_AFTER_SPEC added where the spec lacks them, so a newer
+    spec file (which has them) is read as it is."""
+    patched = dict(types)
+    for added in FIELDS_AFTER_SPEC:
+        info = patched.get(added.type_name)
+        if info is None or any(f["name"] == added.name for f in info.get("fields", [])):
+            continue
+        field = {
+            "name": added.name,
+            "types": list(added.types),
+            "required": added.required,
+            "description": added.description,
+        }
+        patched[added.type_name] = {**info, "fields": [*info.get("fields", []), field]}
+    return patched
 
 
 def spec_path() -> Path:

@@ -1,4 +1,7 @@
-"""Every Bot API method name in the spec (10.1), to tell "not implemented" from "unknown"."""
+"""Every Bot API method name up to Bot API 10.3, to tell "not implemented" from "unknown".
+
+The bundled spec is 10.1; the names after it come from Telegram's Bot API changelog (10.2 added
+the ephemeral-message methods; 10.3 added no method) and match aiogram 3.31's methods."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ SPEC_METHODS = frozenset(
         "deleteBusinessMessages",
         "deleteChatPhoto",
         "deleteChatStickerSet",
+        "deleteEphemeralMessage",  # 10.2
         "deleteForumTopic",
         "deleteMessage",
         "deleteMessageReaction",
@@ -44,6 +48,10 @@ SPEC_METHODS = frozenset(
         "deleteWebhook",
         "editChatInviteLink",
         "editChatSubscriptionInviteLink",
+        "editEphemeralMessageCaption",  # 10.2
+        "editEphemeralMessageMedia",  # 10.2
+        "editEphemeralMessageReplyMarkup",  # 10.2
+        "editEphemeralMessageText",  # 10.2
         "editForumTopic",
         "editGeneralForumTopic",
         "editMessageCaption",

@@ -169,6 +169,7 @@ _NO_RIGHTS = {
     "can_manage_video_chats": False, "can_restrict_members": False,
     "can_promote_members": False, "can_change_info": False, "can_invite_users": False,
     "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+    "can_send_welcome_messages": False,  # required since Bot API 10.3
 }  # fmt: skip
 
 

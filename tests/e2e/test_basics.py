@@ -145,4 +145,3 @@ async def test_an_edited_message_is_explained_not_lost(alice: SandboxUser) -> No
     await alice.edit(sent["message_id"], "My order number is 12346")
     notice = await alice.chat.wait_for_text("Edits are not passed on")
     assert "send the correction as a new message" in notice["text"]
-

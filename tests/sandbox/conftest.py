@@ -1,7 +1,8 @@
 """Fixtures for the sandbox's own tests: a fresh in-process sandbox on a free port per test.
 
 Everything the sandbox answers or delivers during a test is checked at teardown against the
-Bot API spec and parsed by PTB with warnings as errors (see support.Conformance).
+Bot API spec (10.1, plus the fields that 10.2 and 10.3 made required), parsed by PTB with
+warnings as errors and validated with aiogram's models (see support.Conformance).
 """
 
 from __future__ import annotations

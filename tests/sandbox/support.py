@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
+import aiogram
+import aiogram.methods
+import aiogram.types
 import aiohttp
+import pydantic
 import telegram
+from aiogram.methods.base import Response
 from telegram.ext import Application
 
-from sandbox.spec import BotApiSpec
+from sandbox.spec import FIELDS_AFTER_SPEC, BotApiSpec
 
 TOKEN = "123456789:SANDBOX-TEST-TOKEN"
 BOT_ID = 123456789
@@ -94,6 +101,36 @@ async def polling(app: Application, timeout: int = 1) -> AsyncIterator[Applicati
             await app.stop()
 
 
+def _api_version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+# Fields of a Bot API newer than PTB's own: PTB parses them into api_kwargs, which is fine for
+# exactly these (a PTB release that knows them parses them as attributes instead).
+_NEWER_THAN_PTB = frozenset(
+    (added.type_name, added.name)
+    for added in FIELDS_AFTER_SPEC
+    if _api_version(added.since) > _api_version(telegram.__bot_api_version__)
+)
+
+
+def _ptb_unknown_fields(obj: Any, path: str) -> list[str]:
+    """Fields PTB did not recognise anywhere in a parsed object tree (nested ones too)."""
+    if isinstance(obj, tuple | list):
+        return [p for i, item in enumerate(obj) for p in _ptb_unknown_fields(item, f"{path}[{i}]")]
+    if not isinstance(obj, telegram.TelegramObject):
+        return []
+    name = type(obj).__name__
+    found = [
+        f"{path}: {name}.{key}" for key in obj.api_kwargs if (name, key) not in _NEWER_THAN_PTB
+    ]
+    # PTB has no public walk over a parsed object's attributes; _get_attrs is what its own
+    # to_dict uses.
+    for key, value in obj._get_attrs(recursive=False).items():
+        found += _ptb_unknown_fields(value, f"{path}.{key}")
+    return found
+
+
 def ptb_parse(type_expr: str, value: Any, bot: telegram.Bot) -> None:
     """Parses `value` with PTB's class for `type_expr`, failing on any warning."""
     if type_expr.startswith("Array of "):
@@ -107,18 +144,82 @@ def ptb_parse(type_expr: str, value: Any, bot: telegram.Bot) -> None:
         warnings.simplefilter("error")
         parsed = cls.de_json(value, bot)
     assert parsed is not None
-    assert not parsed.api_kwargs, (
-        f"PTB does not know these {type_expr} fields: {parsed.api_kwargs}"
-    )
+    unknown = _ptb_unknown_fields(parsed, type_expr)
+    assert not unknown, f"PTB does not know these fields: {unknown}"
+
+
+@cache
+def _aiogram_methods() -> dict[str, type[aiogram.methods.TelegramMethod[Any]]]:
+    return {
+        cls.__api_method__: cls
+        for cls in vars(aiogram.methods).values()
+        if inspect.isclass(cls)
+        and issubclass(cls, aiogram.methods.TelegramMethod)
+        and isinstance(getattr(cls, "__api_method__", None), str)  # not the abstract base
+    }
+
+
+def _aiogram_unknown_fields(obj: Any, path: str) -> list[str]:
+    """Fields aiogram's models did not declare (kept as pydantic extras), anywhere in a tree."""
+    if isinstance(obj, tuple | list):
+        return [
+            p for i, item in enumerate(obj) for p in _aiogram_unknown_fields(item, f"{path}[{i}]")
+        ]
+    if not isinstance(obj, pydantic.BaseModel):
+        return []
+    found = [f"{path}: {type(obj).__name__}.{key}" for key in obj.model_extra or {}]
+    for key in type(obj).model_fields:
+        found += _aiogram_unknown_fields(getattr(obj, key), f"{path}.{key}")
+    return found
+
+
+def _described(what: str) -> str:
+    return "a webhook update" if what == "webhook" else f"the {what} answer"
+
+
+def _aiogram_errors(error: pydantic.ValidationError) -> str:
+    errors = error.errors(include_url=False)
+    # A union (ChatMember, ...) is tried member by member; the members whose fixed `status` or
+    # `type` differs from the value's are noise next to the one that should have matched.
+    wrong_member = {e["loc"][:-1] for e in errors if e["type"] == "literal_error"}
+    relevant = [e for e in errors if e["loc"][:-1] not in wrong_member] or errors
+    return "\n  ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in relevant)
+
+
+def aiogram_parse(what: str, body: dict[str, Any], bot: aiogram.Bot) -> None:
+    """Parses an update (`what` is "webhook") or a method's whole answer as aiogram does.
+
+    aiogram's models are generated from the newest Bot API, and a field without a default is
+    required there, so this holds the sandbox to what current clients demand; a
+    ValidationError is what aiogram's session would raise (as ClientDecodeError)."""
+    if what == "webhook":
+        model: pydantic.BaseModel = aiogram.types.Update.model_validate(body, context={"bot": bot})
+    else:
+        method = _aiogram_methods().get(what)
+        if method is None:
+            return  # not a method aiogram knows, so no aiogram client would call it
+        # Exactly what aiogram's BaseSession.check_response does with an answer.
+        response_type = Response[method.__returning__]
+        model = response_type.model_validate(body, context={"bot": bot})
+    unknown = _aiogram_unknown_fields(model, what)
+    assert not unknown, f"aiogram {aiogram.__version__} does not know these fields: {unknown}"
+
+
+@cache
+def _parsing_bots() -> tuple[telegram.Bot, aiogram.Bot]:
+    """The bots parsed objects are bound to. They never send a request, so every test shares
+    them: building them (an HTTP client with a TLS context each) was most of a test's setup."""
+    return telegram.Bot(TOKEN), aiogram.Bot(TOKEN)
 
 
 class Conformance:
-    """Everything the sandbox sent in a test, checked against the spec and PTB at the end."""
+    """Everything the sandbox sent in a test, checked against the spec, PTB and aiogram at
+    the end."""
 
     def __init__(self, spec: BotApiSpec) -> None:
         self.spec = spec
         self.seen: list[tuple[str, dict[str, Any]]] = []
-        self.bot = telegram.Bot(TOKEN)
+        self.bot, self.aiogram_bot = _parsing_bots()
 
     def tap(self, what: str, body: dict[str, Any]) -> None:
         # Copy now: later edits must not change what was sent.
@@ -137,6 +238,12 @@ class Conformance:
                 assert isinstance(body["description"], str), body
                 if "parameters" in body:
                     self.spec.check(body["parameters"], "ResponseParameters")
+            try:
+                aiogram_parse(what, body, self.aiogram_bot)
+            except pydantic.ValidationError as error:
+                raise AssertionError(
+                    f"aiogram rejects {_described(what)}:\n  {_aiogram_errors(error)}"
+                ) from None
         return len(self.seen)
 
     def check_result(self, method: str, result: Any) -> None:

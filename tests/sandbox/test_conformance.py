@@ -10,14 +10,16 @@ import asyncio
 import json
 from typing import Any
 
+import aiogram
 import aiohttp
+import pydantic
 import pytest
 from aiohttp import web
 
 from sandbox.client import SandboxClient
 from sandbox.spec import BotApiSpec
 from tests.sandbox.conftest import Harness
-from tests.sandbox.support import BOT_ID, BotApi, Conformance
+from tests.sandbox.support import BOT_ID, TOKEN, BotApi, Conformance, aiogram_parse
 from tests.sandbox.test_files import png
 
 ALICE, BOB, DESK = 1001, 1002, -1001000000001
@@ -190,3 +192,29 @@ def test_the_teardown_check_catches_bad_answers(spec: BotApiSpec) -> None:
         bad.tap("sendMessage", bad_body)
         with pytest.raises(AssertionError):
             bad.check()
+
+
+def test_aiogram_refuses_what_bot_api_10_3_clients_refuse() -> None:
+    """The aiogram half of the teardown check, on answers the 10.1 spec file alone would pass."""
+    bot = aiogram.Bot(TOKEN)
+    me = {"id": BOT_ID, "is_bot": True, "first_name": "Kefu", "username": "kefu_bot"}
+    admin = {
+        "status": "administrator", "user": me, "can_be_edited": False, "is_anonymous": False,
+        "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
+        "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
+        "can_invite_users": True, "can_post_stories": True, "can_edit_stories": True,
+        "can_delete_stories": True, "can_send_welcome_messages": True,
+    }  # fmt: skip
+    aiogram_parse("getChatMember", {"ok": True, "result": admin}, bot)
+    aiogram_parse("getMe", {"ok": False, "error_code": 401, "description": "Unauthorized"}, bot)
+    before_10_3 = {k: v for k, v in admin.items() if k != "can_send_welcome_messages"}
+    with pytest.raises(pydantic.ValidationError, match="can_send_welcome_messages"):
+        aiogram_parse("getChatMember", {"ok": True, "result": before_10_3}, bot)
+    update = {"update_id": 1, "my_chat_member": {
+        "chat": {"id": DESK, "type": "supergroup", "title": "Desk"}, "from": me, "date": 0,
+        "old_chat_member": {"status": "left", "user": me}, "new_chat_member": before_10_3,
+    }}  # fmt: skip
+    with pytest.raises(pydantic.ValidationError, match="can_send_welcome_messages"):
+        aiogram_parse("webhook", update, bot)
+    with pytest.raises(AssertionError, match=r"not know these fields: .*getMe.result: User.x"):
+        aiogram_parse("getMe", {"ok": True, "result": {**me, "x": 1}}, bot)

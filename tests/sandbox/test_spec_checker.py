@@ -9,6 +9,13 @@ from sandbox.spec import BotApiSpec, SpecViolation
 USER = {"id": 1, "is_bot": False, "first_name": "Ann"}
 CHAT = {"id": 1, "type": "private", "first_name": "Ann"}
 MESSAGE = {"message_id": 5, "from": USER, "chat": CHAT, "date": 1700000000, "text": "hi"}
+RIGHTS = {
+    "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+    "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
+    "can_change_info": True, "can_invite_users": True, "can_post_stories": True,
+    "can_edit_stories": True, "can_delete_stories": True, "can_send_welcome_messages": True,
+}  # fmt: skip
+ADMIN = {"status": "administrator", "user": USER, "can_be_edited": False, **RIGHTS}
 
 
 def test_a_valid_message_passes(spec: BotApiSpec) -> None:
@@ -46,6 +53,17 @@ def test_a_valid_message_passes(spec: BotApiSpec) -> None:
             "Message",
             "reply_markup.keyboard: unknown field",
         ),
+        # Required since Bot API 10.3, newer than the bundled 10.1 spec (FIELDS_AFTER_SPEC).
+        (
+            {k: v for k, v in ADMIN.items() if k != "can_send_welcome_messages"},
+            "ChatMember",
+            "can_send_welcome_messages: required field of ChatMemberAdministrator",
+        ),
+        (
+            {k: v for k, v in RIGHTS.items() if k != "can_send_welcome_messages"},
+            "ChatAdministratorRights",
+            "can_send_welcome_messages: required field",
+        ),
     ],
 )
 def test_checker_reports_the_problem(
@@ -58,6 +76,8 @@ def test_checker_reports_the_problem(
 
 
 def test_union_subtypes_accept_each_member_kind(spec: BotApiSpec) -> None:
+    spec.check(ADMIN, "ChatMember")
+    spec.check(RIGHTS, "ChatAdministratorRights")
     spec.check({"status": "member", "user": USER}, "ChatMember")
     spec.check({"status": "left", "user": USER}, "ChatMember")
     spec.check({"status": "kicked", "user": USER, "until_date": 0}, "ChatMember")
@@ -90,3 +110,22 @@ def test_method_parameters_come_from_the_spec(spec: BotApiSpec) -> None:
         "ReplyKeyboardRemove",
         "ForceReply",
     )
+
+
+def test_fields_added_after_the_spec_are_not_added_twice(spec: BotApiSpec) -> None:
+    """A spec file that already has a newer field (a 10.3 scrape) is read as it is."""
+    raw = {
+        "methods": {},
+        "types": {
+            "ChatAdministratorRights": {
+                "fields": [
+                    {"name": "can_send_welcome_messages", "types": ["Boolean"],
+                     "required": False, "description": "x"},
+                ]
+            }
+        },
+    }  # fmt: skip
+    newer = BotApiSpec(raw)
+    assert list(newer.fields("ChatAdministratorRights")) == ["can_send_welcome_messages"]
+    assert not newer.fields("ChatAdministratorRights")["can_send_welcome_messages"].required
+    assert spec.fields("ChatAdministratorRights")["can_send_welcome_messages"].required
