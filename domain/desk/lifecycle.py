@@ -154,18 +154,15 @@ async def record_staff_reply(
     now = kefu.clock.now()
     async with kefu.db.unit_of_work() as session:
         ticket = await _locked(session, ticket_id)
-        event = await events.append(
+        await _record_message(
             session,
             ticket,
             EventKind.STAFF_REPLY,
             actor,
+            message,
             now=now,
-            text=message.text or message.caption,
             data={"delivered": delivered},
         )
-        file = file_of(message)
-        if file is not None:
-            await attachments.add(session, ticket, actor=actor, now=now, event=event, **file)
         if delivered:
             await tickets.stamp_first_response(session, ticket, now=now)
 
@@ -221,24 +218,16 @@ async def record_customer_message(
         if ticket is None:
             return None
         actor = Actor.customer(ticket.customer)
-        event = await events.append(
-            session,
-            ticket,
-            EventKind.CUSTOMER_MESSAGE,
-            actor,
-            now=now,
-            text=message.text or message.caption,
+        has_file = await _record_message(
+            session, ticket, EventKind.CUSTOMER_MESSAGE, actor, message, now=now
         )
-        file = file_of(message)
-        if file is not None:
-            await attachments.add(session, ticket, actor=actor, now=now, event=event, **file)
         reopened = ticket.status == TicketStatus.RESOLVED
         if ticket.status in (TicketStatus.WAITING_CUSTOMER, TicketStatus.RESOLVED):
             await tickets.set_status(session, ticket, TicketStatus.OPEN, actor=actor, now=now)
         await customers.mark_reachable(session, ticket.customer, now=now)
         chat_id, thread = ticket.staff_chat_id, ticket.staff_topic_id
     topic = (chat_id, thread) if chat_id is not None and thread is not None else None
-    return CustomerMessage(topic, reopened, file is not None)
+    return CustomerMessage(topic, reopened, has_file)
 
 
 # --- resolving, reopening, closing --------------------------------------------------------------
@@ -305,6 +294,27 @@ async def _set_topic_open(bot: Bot, ticket: Ticket, *, open_: bool) -> None:
         # Telegram answers TOPIC_NOT_MODIFIED when the topic already is in that state.
         if "not_modified" not in error.message.lower().replace(" ", "_"):
             raise
+
+
+async def _record_message(
+    session: AsyncSession,
+    ticket: Ticket,
+    kind: EventKind,
+    actor: Actor,
+    message: Message,
+    *,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """A message's words as a ticket event, its photo or file attached to that event; True
+    if it carried a file."""
+    event = await events.append(
+        session, ticket, kind, actor, now=now, text=message.text or message.caption, data=data
+    )
+    file = file_of(message)
+    if file is not None:
+        await attachments.add(session, ticket, actor=actor, now=now, event=event, **file)
+    return file is not None
 
 
 async def _locked(session: AsyncSession, ticket_id: int) -> Ticket:
