@@ -100,13 +100,7 @@ async def prepare(client: SandboxClient, url: str, count: int) -> None:
 
 
 async def start_kefu(sandbox: RunningSandbox, url: str, log: Path) -> Run:
-    from tests import survey_wiring
-
-    command = (
-        ["-m", "bot", "run"]
-        if survey_wiring.app_wires_surveys()
-        else ["-m", "tests.reliability.wired_bot"]
-    )
+    command = ["-m", "bot", "run"]
     env = {
         **os.environ,
         "KEFU_BOT_TOKEN": TOKEN,
