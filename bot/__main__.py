@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        setup_logging(settings.log_level)
+        token = settings.bot_token
+        setup_logging(settings.log_level, secrets=[token.get_secret_value()] if token else [])
         asyncio.run(COMMANDS[args.command](settings, args))
     except ConfigError as error:
         print(f"Configuration error:\n{error}", file=sys.stderr)

@@ -23,6 +23,9 @@ def customer_commands(t: Translator) -> list[BotCommand]:
         BotCommand("language", t.t("Change language")),
         BotCommand("help", t.t("How Kefu works")),
         BotCommand("cancel", t.t("Stop what we are doing")),
+        BotCommand("privacy", t.t("Privacy notice and consent")),
+        BotCommand("mydata", t.t("Everything we hold about you")),
+        BotCommand("forget", t.t("Erase everything about you")),
     ]
 
 

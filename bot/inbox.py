@@ -6,6 +6,11 @@ batch is stored first, then confirmed by the next poll, and handled from the dat
 was stored but not handled when the process died is handled at the next start. Handling is
 therefore at least once: an update whose handling had already taken effect when the process was
 killed, before it was marked, is handled again.
+
+An update's JSON is personal data (names, usernames, what was written): it is kept only until
+the update is handled, when the inbox drops it and keeps the id alone, enough to recognise a
+redelivery. Updates whose handling keeps failing are dropped after `KEEP_UNHANDLED`, so a
+poison update does not hold someone's words for ever.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Awaitable, Hashable
 from datetime import timedelta
 from typing import TypeVar
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bot.context import KefuApplication
@@ -31,6 +36,9 @@ logger = logging.getLogger("kefu.inbox")
 BATCH = 100
 CONCURRENCY = 16  # updates of different chats handled at once
 KEEP_HANDLED = timedelta(days=2)  # Telegram may redeliver for about a day
+# Every start retries what is unhandled, so a week covers an outage and a few fixed deploys; an
+# update still failing after that will not succeed, and an answer a week late helps nobody.
+KEEP_UNHANDLED = timedelta(days=7)
 MAX_BACKOFF = 30.0
 T = TypeVar("T")
 
@@ -89,7 +97,7 @@ class DurableInbox:
                 await inbox.store(
                     session,
                     self._bot_id,
-                    [(u.update_id, json.dumps(u.to_dict())) for u in updates],
+                    [_incoming(u) for u in updates],
                     now=self.kefu.clock.now(),
                 )
             # Stored: the next poll, with this offset, tells Telegram to forget them.
@@ -146,7 +154,14 @@ class DurableInbox:
                 await self._arrived.wait()
                 continue
             for update_id, payload in fresh:
-                update = Update.de_json(json.loads(payload), self.application.bot)
+                update = _read(payload, self.application.bot)
+                if update is None:  # nothing to handle, now or at any retry: set it aside
+                    logger.warning("update %s has no readable payload; set aside", update_id)
+                    async with self.kefu.db.unit_of_work() as session:
+                        await inbox.mark_processed(
+                            session, self._bot_id, update_id, now=self.kefu.clock.now()
+                        )
+                    continue
                 lane = _lane_of(update)
                 dispatched.add(update_id)
                 queues.setdefault(lane, deque()).append((update_id, update))
@@ -156,8 +171,17 @@ class DurableInbox:
         await asyncio.gather(*lanes.values(), return_exceptions=True)
 
     async def forget_old(self) -> None:
+        """Drop handled rows after the redelivery window and unhandled ones after a week."""
+        now = self.kefu.clock.now()
         async with self.kefu.db.unit_of_work() as session:
-            await inbox.forget_processed_before(session, self.kefu.clock.now() - KEEP_HANDLED)
+            await inbox.forget_processed_before(session, now - KEEP_HANDLED)
+            dropped = await inbox.drop_unhandled_before(session, now - KEEP_UNHANDLED)
+        if dropped:
+            logger.warning(
+                "dropped %d inbox updates still unhandled after %d days",
+                dropped,
+                KEEP_UNHANDLED.days,
+            )
 
 
 async def _until(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
@@ -172,6 +196,23 @@ async def _until(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
     return None
+
+
+def _incoming(update: Update) -> inbox.Incoming:
+    user = update.effective_user
+    return inbox.Incoming(
+        update.update_id, user.id if user else None, json.dumps(update.to_dict())
+    )
+
+
+def _read(payload: str | None, bot: Bot) -> Update | None:
+    """The stored update, or None if its payload is gone or cannot be read."""
+    if payload is None:
+        return None
+    try:
+        return Update.de_json(json.loads(payload), bot)
+    except Exception:  # not logged: the error's text may quote the payload
+        return None
 
 
 def _lane_of(update: Update) -> Hashable:

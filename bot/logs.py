@@ -1,41 +1,45 @@
 """Structured logging: one `key=value` line per event.
 
-Message texts and phone numbers are personal data: they are only ever logged at DEBUG, and the
-formatter masks anything that looks like a phone number whatever the level.
+Message texts and phone numbers are personal data and the bot token is a secret: every line the
+root handler writes, Kefu's or a library's, goes through `LogMasker` whatever the level (see
+`bot/log_masking.py` for the rules).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
+from collections.abc import Iterable
 
-# International numbers (+86 138 0013 8000), grouped local ones (021-6888-1234) and Chinese
-# mobiles (13800138000). Bare digit runs are left alone: Telegram ids are those.
-_PHONE = re.compile(
-    r"\+\d[\d \-]{6,}\d|(?<![\w-])\d{2,4}-\d{3,4}-\d{4}(?![\w-])|(?<!\w)1[3-9]\d{9}(?!\w)"
-)
+from bot.log_masking import LogMasker
 
 
 class KeyValueFormatter(logging.Formatter):
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._mask = LogMasker(secrets)
+
     def format(self, record: logging.LogRecord) -> str:
-        message = _PHONE.sub("<phone>", record.getMessage())
         fields = getattr(record, "fields", None) or {}
         extra = " ".join(f"{key}={value}" for key, value in fields.items())
         line = (
             f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} {record.levelname:<7} "
-            f"{record.name}: {message}"
+            f"{record.name}: {record.getMessage()}"
         )
         if extra:
-            line = f"{line} {_PHONE.sub('<phone>', extra)}"
+            line = f"{line} {extra}"
         if record.exc_info:
             line = f"{line}\n{self.formatException(record.exc_info)}"
-        return line
+        if record.stack_info:
+            line = f"{line}\n{self.formatStack(record.stack_info)}"
+        # Masked as a whole: exception messages and stack frames carry values too.
+        return self._mask(line)
 
 
-def setup_logging(level: str = "INFO") -> None:
+def setup_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
+    """`secrets` (the bot token) are masked literally, whatever their shape."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(KeyValueFormatter())
+    handler.setFormatter(KeyValueFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -43,3 +47,7 @@ def setup_logging(level: str = "INFO") -> None:
     # narrate their own start-up at INFO.
     for chatty in ("httpx", "aiohttp.access", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # At DEBUG aiosqlite logs every statement with its parameters and rows as bare tuples
+    # (`('Alice', 'alice_w', ...)`): no key tells the masker which value is a name. SQLAlchemy
+    # quiets its own loggers to WARNING the same way when imported.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)

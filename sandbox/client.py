@@ -66,7 +66,10 @@ class SandboxClient:
         params: dict[str, Any] | None = None,
         ok_statuses: Iterable[int] = (200,),
         wait: float = 0.0,
+        raw: bool = False,
     ) -> dict[str, Any]:
+        """The control API's JSON answer; with `raw`, the body's bytes whatever their type (a
+        stored file may itself be JSON) as {"_body": bytes, "_type": content type}."""
         if self._session is None:
             self._session = aiohttp.ClientSession()
         if self.bot_id is not None:
@@ -77,13 +80,13 @@ class SandboxClient:
         async with self._session.request(
             method, f"{self.api_url}{path}", json=json, params=params, timeout=timeout
         ) as response:
-            if response.content_type != "application/json":
-                raw = await response.read()
+            if raw or response.content_type != "application/json":
+                body = await response.read()
                 if response.status not in tuple(ok_statuses):
                     raise SandboxApiError(
-                        response.status, raw[:200].decode(errors="replace"), path
+                        response.status, body[:200].decode(errors="replace"), path
                     )
-                return {"_body": raw, "_type": response.content_type}
+                return {"_body": body, "_type": response.content_type}
             data = await response.json()
             if response.status not in tuple(ok_statuses):
                 raise SandboxApiError(response.status, str(data.get("error", data)), path)
@@ -185,7 +188,7 @@ class SandboxClient:
                 view.advance(message["message_id"])
 
     async def file(self, file_id: str) -> bytes:
-        return (await self.get(f"/files/{file_id}"))["_body"]
+        return (await self.get(f"/files/{file_id}", raw=True))["_body"]
 
     # -- observing and steering ------------------------------------------------------------
 

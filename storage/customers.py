@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import dialects
+from storage import dialects, erasure
 from storage.enums import Language
 from storage.models import Customer
 
@@ -83,11 +83,13 @@ async def record_consent(
 
 
 async def record_decline(session: AsyncSession, customer: Customer, *, now: datetime) -> None:
-    """The customer declined (or withdrew) consent: erase the personal data we held."""
+    """The customer declined (or withdrew) consent: no profile is kept from now on.
+
+    Only the profile fields go here; `storage.erasure` erases everything else they gave us.
+    """
     customer.consent_at = None
     customer.declined_privacy_at = now
-    customer.first_name = customer.last_name = customer.username = None
-    customer.phone = customer.email = None
+    erasure.erase_profile(customer, now=now)
     customer.updated_at = now
 
 

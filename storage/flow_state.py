@@ -2,6 +2,10 @@
 
 Values arrive already serialised (JSON text for conversation states, bytes for user data): this
 module stores them and knows nothing of Telegram.
+
+Privacy rule, enforced here: the answers of a customer who has not consented are never written
+(a question typed into the FAQ before accepting stays in memory only). Conversation states hold
+just a step number and the Telegram id, which Kefu keeps for everyone.
 """
 
 from datetime import datetime
@@ -10,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects
-from storage.models import ConversationState, UserState
+from storage.models import ConversationState, Customer, UserState
 
 
 async def conversations(session: AsyncSession, handler: str) -> dict[str, str]:
@@ -53,7 +57,10 @@ async def all_user_data(session: AsyncSession) -> dict[int, bytes]:
 async def save_user_data(
     session: AsyncSession, telegram_id: int, data: bytes | None, *, now: datetime
 ) -> None:
-    """Keep a user's data; None (nothing left to keep) deletes it."""
+    """Keep a user's data; None (nothing left to keep) deletes it, and so does a customer
+    without consent."""
+    if data is not None and not await _may_keep(session, telegram_id):
+        data = None
     if data is None:
         await session.execute(delete(UserState).where(UserState.telegram_id == telegram_id))
         return
@@ -65,3 +72,13 @@ async def save_user_data(
             index_elements=[UserState.telegram_id], set_={"data": data, "updated_at": now}
         )
     )
+
+
+async def _may_keep(session: AsyncSession, telegram_id: int) -> bool:
+    """Staff and admins are no customers; a customer must have consented."""
+    row = (
+        await session.execute(
+            select(Customer.consent_at).where(Customer.telegram_id == telegram_id)
+        )
+    ).first()
+    return row is None or row.consent_at is not None

@@ -114,7 +114,13 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
-    personal_data_erased_at: Mapped[datetime | None]  # retention passed: see storage.retention
+    # Retention passed or the customer asked: see storage.erasure. The ticket stays as an
+    # anonymous record (type, product, dates, statuses, SLA figures, scores).
+    personal_data_erased_at: Mapped[datetime | None]
+    erased_by: Mapped[str | None] = mapped_column(sa.String(16))  # "customer" or "retention"
+    # The topic still to be told of the erasure (a lease while an instance is on it).
+    erasure_notice_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    staff_card_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # in the topic
     updated_at: Mapped[datetime]
 
     # SLA timers, kept in step with the fields above on every flush by the hook `domain.sla` gives
@@ -195,7 +201,9 @@ class InboxUpdate(Base):
     """A Telegram update, stored before Telegram is told it arrived and processed after.
 
     Telegram delivers at least once and forgets an update once the next poll confirms it; the
-    row is what survives a crash in between. `processed_at` is set when handling finished.
+    row is what survives a crash in between. `processed_at` is set when handling finished, and
+    the payload is dropped in the same statement: the inbox is not an archive of what people
+    wrote, and the id alone recognises a redelivery.
     """
 
     __tablename__ = "inbox_updates"
@@ -203,9 +211,23 @@ class InboxUpdate(Base):
 
     bot_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    payload: Mapped[str] = mapped_column(sa.Text)  # the update's JSON, as Telegram sent it
+    payload: Mapped[str | None] = mapped_column(sa.Text)  # the update's JSON, until handled
+    sender_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)  # effective user
     received_at: Mapped[datetime] = mapped_column(index=True)
     processed_at: Mapped[datetime | None]
+
+
+class ConsentEvent(Base):
+    """One step of a customer's consent history: accepted, declined, withdrawn or erased."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16))  # `storage.consent.Kind`
+    created_at: Mapped[datetime]
 
 
 class Counter(Base):

@@ -57,6 +57,7 @@ async def claim_due(
         .where(
             Ticket.resolved_at <= cutoff,
             Ticket.resolved_at > cutoff - expiry,
+            Ticket.personal_data_erased_at.is_(None),  # the customer is not to be asked
             ~exists().where(TicketSurvey.ticket_id == Ticket.id),
         )
         .order_by(Ticket.resolved_at)

@@ -135,6 +135,12 @@ async def open_for_customer(session: AsyncSession, customer_id: int) -> list[Tic
     return list(rows)
 
 
+async def for_customer(session: AsyncSession, customer_id: int) -> list[Ticket]:
+    """Every ticket of the customer, oldest first, locked until commit (PostgreSQL)."""
+    query = select(Ticket).where(Ticket.customer_id == customer_id).order_by(Ticket.id)
+    return list(await session.scalars(_locked(query, True)))
+
+
 async def recent_for_customer(
     session: AsyncSession, customer_id: int, *, limit: int = 10
 ) -> list[Ticket]:
@@ -183,6 +189,13 @@ async def set_topic(
         Actor.system(),
         now=now,
         data={"chat_id": chat_id, "topic_id": topic_id},
+    )
+
+
+async def set_card_message(session: AsyncSession, ticket_id: int, message_id: int) -> None:
+    """The card's message in the topic, so it can be edited later without a staff press."""
+    await session.execute(
+        update(Ticket).where(Ticket.id == ticket_id).values(staff_card_message_id=message_id)
     )
 
 

@@ -41,6 +41,13 @@ def customer_name(t: Translator, customer: Customer) -> str:
     return t.t("Customer {telegram_id}", telegram_id=customer.telegram_id)
 
 
+def ticket_customer(t: Translator, ticket: Ticket) -> str:
+    """Who the ticket is from, as staff see it: nobody, once its personal data was erased."""
+    if ticket.personal_data_erased_at is not None:
+        return t.t("erased")
+    return customer_name(t, ticket.customer)
+
+
 def _warranty_name(t: Translator, warranty: Warranty) -> str:
     return {
         Warranty.IN_WARRANTY: t.t("In warranty"),
@@ -116,7 +123,7 @@ def detail_rows(t: Translator, details: dict[str, object]) -> list[tuple[str, st
 
 
 def topic_name(t: Translator, ticket: Ticket) -> str:
-    name = f"#{ticket.number} · {type_name(t, ticket.type)} · {customer_name(t, ticket.customer)}"
+    name = f"#{ticket.number} · {type_name(t, ticket.type)} · {ticket_customer(t, ticket)}"
     return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
 
 
@@ -134,7 +141,7 @@ def render_card(kefu: Kefu, t: Translator, ticket: Ticket) -> str:
         type=type_name(t, ticket.type),
         priority=priority_name(t, ticket.priority),
         status=status_name(t, ticket.status),
-        customer=customer_name(t, ticket.customer),
+        customer=ticket_customer(t, ticket),
         language=_language_name(t, ticket.customer.language),
         product=product.name.get(Language(t.language)) if product else ticket.product_id,
         warranty=_warranty_name(t, ticket.warranty),

@@ -1,4 +1,5 @@
-"""The desk's periodic work: announce tickets still without a topic, close expired ones."""
+"""The desk's periodic work: announce tickets still without a topic, close expired ones, and
+tell the topics of erased tickets that a crash or an outage left untold."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from telegram.ext import CallbackContext, JobQueue
 
 from bot.services import Kefu
 from domain.desk import lifecycle
-from domain.desk.topics import announce_ticket
-from storage import tickets
+from domain.desk.topics import announce_ticket, show_erased
+from storage import erasure, tickets
 from storage.events import Actor
 
 logger = logging.getLogger("kefu.desk")
@@ -36,6 +37,14 @@ async def announce_pending(context: CallbackContext) -> None:
             return
 
 
+async def tell_erasures(context: CallbackContext) -> None:
+    """Job: rename the topics and edit the cards of erased tickets still queued for it."""
+    kefu: Kefu = context.bot_data.kefu
+    async with kefu.db.read_only() as session:
+        due = await erasure.notices_due(session, now=kefu.clock.now(), limit=_BATCH)
+    await show_erased(context.bot, kefu, due)
+
+
 async def close_expired(context: CallbackContext) -> None:
     """Job: close resolved tickets whose reopen window has passed."""
     kefu: Kefu = context.bot_data.kefu
@@ -52,6 +61,9 @@ async def close_expired(context: CallbackContext) -> None:
 def schedule_jobs(job_queue: JobQueue) -> None:
     job_queue.run_repeating(
         announce_pending, interval=ANNOUNCE_INTERVAL_SECONDS, first=0, name="desk:announce"
+    )
+    job_queue.run_repeating(
+        tell_erasures, interval=ANNOUNCE_INTERVAL_SECONDS, first=5, name="desk:erasures"
     )
     job_queue.run_repeating(
         close_expired, interval=CLOSE_INTERVAL_SECONDS, first=60, name="desk:close_expired"

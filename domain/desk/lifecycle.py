@@ -101,6 +101,11 @@ async def link_topic(kefu: Kefu, ticket_id: int, chat_id: int, thread: int) -> T
         return ticket
 
 
+async def remember_card(kefu: Kefu, ticket_id: int, message_id: int) -> None:
+    async with kefu.db.unit_of_work() as session:
+        await tickets.set_card_message(session, ticket_id, message_id)
+
+
 # --- staff at work --------------------------------------------------------------------------
 
 
@@ -211,11 +216,12 @@ async def record_customer_message(
     kefu: Kefu, ticket_id: int, message: Message
 ) -> CustomerMessage | None:
     """The customer's words and file on the ticket. Writing resumes a ticket waiting for them
-    and reopens a resolved one. None if the ticket is gone."""
+    and reopens a resolved one. None if the ticket is gone, or its customer has not consented
+    (the handlers' consent gate asks first; this is the last line of that promise)."""
     now = kefu.clock.now()
     async with kefu.db.unit_of_work() as session:
         ticket = await tickets.get(session, ticket_id, for_update=True)
-        if ticket is None:
+        if ticket is None or not ticket.customer.has_consented:
             return None
         actor = Actor.customer(ticket.customer)
         has_file = await _record_message(
@@ -283,6 +289,12 @@ async def close(bot: Bot, kefu: Kefu, ticket_id: int, actor: Actor) -> Outcome:
     if ticket.staff_chat_id and ticket.staff_topic_id:
         await _set_topic_open(bot, ticket, open_=False)
     return Outcome(changed=True)
+
+
+async def close_topic(bot: Bot, ticket: Ticket) -> None:
+    """Close a closed ticket's forum topic (a ticket closed by something other than `close`)."""
+    if ticket.staff_chat_id and ticket.staff_topic_id:
+        await _set_topic_open(bot, ticket, open_=False)
 
 
 async def _set_topic_open(bot: Bot, ticket: Ticket, *, open_: bool) -> None:

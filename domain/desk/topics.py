@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.i18n import Translator
 from bot.services import Kefu
 from domain.desk import lifecycle
 from domain.desk.card import card_keyboard, render_card, staff_translator, topic_name
-from storage import attachments, events, tickets
+from storage import attachments, erasure, events, tickets
 from storage.enums import AttachmentKind, EventKind
 from storage.models import Attachment, TicketEvent
 
@@ -70,9 +71,10 @@ async def _announce(bot: Bot, kefu: Kefu, chat_id: int, ticket_id: int) -> None:
         # What the customer sent before the topic existed, to copy in after the card.
         record = await events.history(session, ticket_id)
         files = await attachments.for_ticket(session, ticket_id)
-    await bot.send_message(
+    posted = await bot.send_message(
         chat_id, card, parse_mode=ParseMode.HTML, reply_markup=keyboard, message_thread_id=thread
     )
+    await lifecycle.remember_card(kefu, ticket_id, posted.message_id)
     await _post_history(bot, kefu, t, (chat_id, thread), record, files)
 
 
@@ -144,3 +146,70 @@ async def relay_customer_message(bot: Bot, kefu: Kefu, ticket_id: int, message: 
         )
     except TelegramError:
         logger.warning("could not copy a customer message into topic %s", thread, exc_info=True)
+
+
+# --- erased personal data ------------------------------------------------------------------------
+
+ERASURE_NOTICE_LEASE = timedelta(minutes=5)  # a notice cut short is taken up again after this
+
+
+async def show_erased(bot: Bot, kefu: Kefu, ticket_ids: Sequence[int]) -> None:
+    """Rename each erased ticket's topic, edit its card and tell staff why.
+
+    Called right after an erasure commits, and by `domain.desk.jobs` for whatever a crash or a
+    Telegram failure left queued (`storage.erasure` queues each one in the erasure itself).
+    """
+    for ticket_id in ticket_ids:
+        await _show_erased(bot, kefu, ticket_id)
+
+
+async def _show_erased(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
+    async with kefu.db.unit_of_work() as session:
+        now = kefu.clock.now()
+        if not await erasure.claim_notice(session, ticket_id, now=now, lease=ERASURE_NOTICE_LEASE):
+            return  # done already, or another instance is on it
+        ticket = await tickets.get(session, ticket_id)
+    if ticket is None or ticket.staff_chat_id is None or ticket.staff_topic_id is None:
+        return
+    t = staff_translator(kefu)
+    said = (
+        t.t("The customer erased their personal data: this ticket is now an anonymous record.")
+        if ticket.erased_by == "customer"
+        else t.t(
+            "The retention period has passed: this ticket's personal data was erased and it is "
+            "now an anonymous record."
+        )
+    )
+    chat_id, thread = ticket.staff_chat_id, ticket.staff_topic_id
+    card, keyboard = render_card(kefu, t, ticket), card_keyboard(t, ticket)
+    try:
+        await bot.edit_forum_topic(chat_id, thread, name=topic_name(t, ticket))
+        if ticket.staff_card_message_id is None:  # announced before cards were remembered
+            await bot.send_message(
+                chat_id,
+                card,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+                message_thread_id=thread,
+            )
+        else:
+            await _edit(bot, chat_id, ticket.staff_card_message_id, card, keyboard)
+        await bot.send_message(chat_id, said, message_thread_id=thread)
+    except TelegramError as error:
+        # The record is anonymous either way; the lease runs out and the job tries again.
+        logger.warning("could not mark ticket %s erased in its topic: %s", ticket_id, error)
+        return
+    async with kefu.db.unit_of_work() as session:
+        await erasure.notice_done(session, ticket_id)
+
+
+async def _edit(
+    bot: Bot, chat_id: int, message_id: int, text: str, keyboard: InlineKeyboardMarkup
+) -> None:
+    try:
+        await bot.edit_message_text(
+            text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():  # a retry after a cut-short notice
+            raise

@@ -1,9 +1,14 @@
-"""A customer accepts or declines the privacy notice: what Kefu may keep follows from it."""
+"""A customer accepts or declines the privacy notice: what Kefu may keep follows from it.
+
+Withdrawing a consent given earlier is an erasure (`domain.privacy.erasure`), not a decline.
+Each step is written to the consent history, which `/mydata` shows and which proves that
+consent came before collection.
+"""
 
 from __future__ import annotations
 
 from bot.services import Kefu
-from storage import customers
+from storage import consent, customers
 
 
 async def accept(
@@ -15,22 +20,26 @@ async def accept(
     username: str | None,
 ) -> None:
     """Consent recorded; from now on the customer's name is kept."""
+    now = kefu.clock.now()
     async with kefu.db.unit_of_work() as session:
         customer = await customers.get(session, customer_id)
         assert customer is not None
         await customers.record_consent(
             session,
             customer,
-            now=kefu.clock.now(),
+            now=now,
             first_name=first_name,
             last_name=last_name,
             username=username,
         )
+        await consent.record(session, customer_id, consent.Kind.ACCEPTED, now=now)
 
 
 async def decline(kefu: Kefu, customer_id: int) -> None:
-    """Consent declined or withdrawn; the repository erases what it held."""
+    """Consent declined at the notice: nothing personal was kept, and nothing will be."""
+    now = kefu.clock.now()
     async with kefu.db.unit_of_work() as session:
         customer = await customers.get(session, customer_id)
         assert customer is not None
-        await customers.record_decline(session, customer, now=kefu.clock.now())
+        await customers.record_decline(session, customer, now=now)
+        await consent.record(session, customer_id, consent.Kind.DECLINED, now=now)

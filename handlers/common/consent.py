@@ -1,6 +1,10 @@
-"""The privacy notice with Accept / Decline, and the consent every request needs first.
+"""The privacy notice, and the one consent gate every customer path that keeps or relays
+anything personal passes first (`require_consent`).
 
-Shared by every customer flow: nothing personal is kept before the customer accepts.
+`handlers.customer` puts the gate in front of those paths once, in its `build_handlers()`:
+flow entries, follow-ups (text, contacts, locations, photos, documents) and the "Talk to a
+person" step of the FAQ. Before consent Kefu keeps only the Telegram id, the language and the
+consent state.
 """
 
 from __future__ import annotations
@@ -15,27 +19,41 @@ from handlers.common.buttons import Button
 
 ACCEPT: Button[Any] = Button("privacy", "accept")
 DECLINE: Button[Any] = Button("privacy", "decline")
+WITHDRAW: Button[Any] = Button("privacy", "withdraw")
 
 
-def _consent_buttons(context: KefuContext) -> InlineKeyboardMarkup:
+def _notice_buttons(context: KefuContext) -> InlineKeyboardMarkup:
+    t = context.t.t
+    if context.consented:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t("Withdraw consent"), callback_data=WITHDRAW.data())]]
+        )
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(context.t.t("Accept"), callback_data=ACCEPT.data()),
-                InlineKeyboardButton(context.t.t("Decline"), callback_data=DECLINE.data()),
+                InlineKeyboardButton(t("Accept"), callback_data=ACCEPT.data()),
+                InlineKeyboardButton(t("Decline"), callback_data=DECLINE.data()),
             ]
         ]
     )
 
 
-async def show_notice(update: Update, context: KefuContext) -> None:
-    if update.callback_query:
+async def show_notice(update: Update, context: KefuContext, *, answered: bool = False) -> None:
+    """The notice, with Accept / Decline, or Withdraw for a customer who consented.
+
+    `answered`: the caller already answered the button press (each is answered once).
+    """
+    if update.callback_query and not answered:
         await update.callback_query.answer()
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
-        context.t.render("privacy_notice.html.j2"),
+        context.t.render(
+            "privacy_notice.html.j2",
+            consented=context.consented,
+            retention_days=context.kefu.config.privacy.retention_days,
+        ),
         parse_mode=ParseMode.HTML,
-        reply_markup=_consent_buttons(context),
+        reply_markup=_notice_buttons(context),
     )
 
 
@@ -52,5 +70,5 @@ async def require_consent(update: Update, context: KefuContext) -> bool:
             "Please read and accept our privacy notice first."
         )
     )
-    await show_notice(update, context)
+    await show_notice(update, context, answered=True)
     return False

@@ -10,9 +10,11 @@ in `user_data` until the ticket is created.
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -71,6 +73,10 @@ def start_draft(context: KefuContext, flow: str) -> Draft:
     return fresh
 
 
+def has_draft(context: KefuContext) -> bool:
+    return context.user_data is not None and isinstance(context.user_data.get("draft"), Draft)
+
+
 def drop_draft(context: KefuContext) -> None:
     if context.user_data is not None:
         context.user_data.pop("draft", None)
@@ -110,6 +116,16 @@ async def say(
         remembered[PROMPT] = sent.message_id
 
 
+def entry_points(begin: Callback, menu: Button[Any], link: str) -> list[BaseHandler]:
+    """How a flow is entered: its main-menu button (an old menu's too), or the deep link
+    `t.me/<bot>?start=<link>` (a QR code on a product, a link on a receipt), which Telegram
+    delivers as `/start <link>`."""
+    return [
+        CallbackQueryHandler(begin, pattern=menu.pattern),
+        CommandHandler("start", begin, filters=filters.Regex(rf"^/start {re.escape(link)}$")),
+    ]
+
+
 async def cancel(update: Update, context: KefuContext) -> int:
     drop_draft(context)
     await say(
@@ -131,6 +147,37 @@ async def timed_out(update: Update, context: KefuContext) -> None:
                 "our team; send /start when you are ready to begin again."
             ),
         )
+
+
+async def lost(update: Update, context: KefuContext) -> int:
+    """The flow's answers are gone (erased on request, or never stored before consent and
+    lost in a restart): say so and end the flow instead of failing at every message."""
+    await say(
+        update,
+        context,
+        context.t.t(
+            "That request is no longer in progress, and nothing from it was sent to our team. "
+            "How can we help?"
+        ),
+        main_menu(context.t),
+    )
+    return END
+
+
+def _with_draft(handler: BaseHandler) -> BaseHandler:
+    callback = handler.callback
+    if getattr(callback, "checks_draft", False):  # the steps are module-level: built once
+        return handler
+
+    @wraps(callback)
+    async def checked(update: Update, context: KefuContext) -> Any:
+        if not has_draft(context):
+            return await lost(update, context)
+        return await callback(update, context)
+
+    checked.checks_draft = True  # type: ignore[attr-defined]
+    handler.callback = checked
+    return handler
 
 
 class Flow:
@@ -230,14 +277,16 @@ class Flow:
     def build(
         self, entry_points: list[BaseHandler], timeout_minutes: float
     ) -> ConversationHandler:
+        # Every step needs the draft its entry point started.
         shared: list[BaseHandler] = [
-            CallbackQueryHandler(self.back, pattern=BACK.pattern),
-            CallbackQueryHandler(cancel, pattern=CANCEL.pattern),
-            MessageHandler(NEW_MESSAGE, self.again),
-            CallbackQueryHandler(self.again),
+            _with_draft(CallbackQueryHandler(self.back, pattern=BACK.pattern)),
+            _with_draft(CallbackQueryHandler(cancel, pattern=CANCEL.pattern)),
+            _with_draft(MessageHandler(NEW_MESSAGE, self.again)),
+            _with_draft(CallbackQueryHandler(self.again)),
         ]
         states: dict[object, list[BaseHandler]] = {
-            state: [*step.handlers, *shared] for state, step in self.steps.items()
+            state: [*map(_with_draft, step.handlers), *shared]
+            for state, step in self.steps.items()
         }
         states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, timed_out)]
         with warnings.catch_warnings():

@@ -3,6 +3,11 @@ survey answers.
 
 Customers are served in private chats only: the gate is put in front of every handler here,
 once, so none of them sees a group's updates (those go on to the staff desk or the fallbacks).
+
+The consent gate (`handlers.common.consent.require_consent`) is put, here too, in front of
+every path that keeps or relays anything personal: the flows that open a ticket and the
+follow-ups. What stays open to everyone: /start, /help, /menu, the FAQ, the language, the
+privacy notice itself, /mydata and /forget.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.services import Kefu
-from handlers.common.gates import only
+from handlers.common.consent import require_consent
+from handlers.common.gates import guard, only
 from handlers.common.groups import ANSWERS, MAIN, Handlers
 from handlers.customer import (
     complaint,
@@ -19,6 +25,7 @@ from handlers.customer import (
     followup,
     language,
     my_tickets,
+    mydata,
     privacy,
     reachability,
     repair,
@@ -35,21 +42,36 @@ def in_private_chat(update: Update) -> bool:
 def build_handlers(kefu: Kefu) -> Handlers:
     timeout = kefu.config.support.conversation_timeout_minutes
     return {
-        ANSWERS: only(in_private_chat, survey_answers.build_handlers()),
+        # Privacy first of all: consent, withdrawal, erasure and the export work mid-flow too.
+        ANSWERS: only(
+            in_private_chat,
+            [
+                *privacy.build_handlers(),
+                *mydata.build_handlers(),
+                *survey_answers.build_handlers(),
+            ],
+        ),
         MAIN: only(
             in_private_chat,
             [
                 # Guided flows first, so that while one is under way it sees the answers.
+                # The FAQ is for everyone; its "Talk to a person" asks for consent itself.
                 consultation.build_handler(timeout),
-                repair.build_handler(timeout),
-                returns.build_handler(timeout),
-                complaint.build_handler(timeout),
+                *guard(
+                    require_consent,
+                    [
+                        repair.build_handler(timeout),
+                        returns.build_handler(timeout),
+                        complaint.build_handler(timeout),
+                    ],
+                ),
                 *start.build_handlers(),
-                *privacy.build_handlers(),
                 *language.build_handlers(),
                 *my_tickets.build_handlers(),
                 *reachability.build_handlers(),
-                *followup.build_handlers(),  # last: free text joins an open ticket
+                # Last: whatever is sent (text, contact, location, photo, document) joins an
+                # open ticket, so it is relayed to staff only with consent.
+                *guard(require_consent, followup.build_handlers()),
             ],
         ),
     }

@@ -11,13 +11,12 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from bot.context import KefuContext
 from domain.desk.lifecycle import TicketDraft
 from handlers.common.buttons import MENU_COMPLAINT, Button, one_of
-from handlers.common.consent import require_consent
 from handlers.common.flow import (
-    END,
     NEW_TEXT,
     Flow,
     Step,
     draft,
+    entry_points,
     fits,
     keyboard,
     say,
@@ -96,8 +95,6 @@ async def ask_confirm(update: Update, context: KefuContext) -> None:
 
 
 async def begin(update: Update, context: KefuContext) -> int:
-    if not await require_consent(update, context):
-        return END
     start_draft(context, "complaint")
     return await FLOW.goto(update, context, Complaint.CATEGORY)
 
@@ -155,6 +152,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build(
-        [CallbackQueryHandler(begin, pattern=MENU_COMPLAINT.pattern)], timeout_minutes
-    )
+    return FLOW.build(entry_points(begin, MENU_COMPLAINT, "complaint"), timeout_minutes)

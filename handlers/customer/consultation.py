@@ -20,6 +20,7 @@ from handlers.common.flow import (
     Step,
     draft,
     drop_draft,
+    entry_points,
     fits,
     keyboard,
     say,
@@ -170,4 +171,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build([CallbackQueryHandler(begin, pattern=MENU_CONSULT.pattern)], timeout_minutes)
+    return FLOW.build(entry_points(begin, MENU_CONSULT, "question"), timeout_minutes)

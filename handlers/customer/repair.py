@@ -15,13 +15,12 @@ from domain.rules.dates import DateInputError, parse_customer_date
 from domain.rules.references import is_reference
 from domain.rules.warranty import warranty_ends_on, warranty_status
 from handlers.common.buttons import MENU_REPAIR, Button, one_of, optional_text
-from handlers.common.consent import require_consent
 from handlers.common.flow import (
-    END,
     NEW_TEXT,
     Flow,
     Step,
     draft,
+    entry_points,
     fits,
     keyboard,
     reply,
@@ -237,8 +236,6 @@ async def ask_confirm(update: Update, context: KefuContext) -> None:
 
 
 async def begin(update: Update, context: KefuContext) -> int:
-    if not await require_consent(update, context):
-        return END
     start_draft(context, "repair")
     return await FLOW.goto(update, context, Repair.KIND)
 
@@ -381,4 +378,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build([CallbackQueryHandler(begin, pattern=MENU_REPAIR.pattern)], timeout_minutes)
+    return FLOW.build(entry_points(begin, MENU_REPAIR, "repair"), timeout_minutes)

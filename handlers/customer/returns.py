@@ -14,13 +14,12 @@ from domain.rules.dates import DateInputError, parse_customer_date
 from domain.rules.references import is_reference
 from domain.rules.returns import Resolution, ReturnReason, Verdict, return_eligibility
 from handlers.common.buttons import MENU_RETURN, Button
-from handlers.common.consent import require_consent
 from handlers.common.flow import (
-    END,
     NEW_TEXT,
     Flow,
     Step,
     draft,
+    entry_points,
     keyboard,
     reply,
     say,
@@ -182,8 +181,6 @@ async def ask_confirm(update: Update, context: KefuContext) -> None:
 
 
 async def begin(update: Update, context: KefuContext) -> int:
-    if not await require_consent(update, context):
-        return END
     start_draft(context, "returns")
     return await FLOW.goto(update, context, Returns.ORDER)
 
@@ -274,4 +271,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build([CallbackQueryHandler(begin, pattern=MENU_RETURN.pattern)], timeout_minutes)
+    return FLOW.build(entry_points(begin, MENU_RETURN, "return"), timeout_minutes)

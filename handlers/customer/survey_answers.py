@@ -229,7 +229,9 @@ def _pending_comment(context: KefuContext) -> dict[str, Any] | None:
     prompt = data.get(COMMENT) if data is not None else None
     if not isinstance(prompt, dict):
         return None
-    if prompt["until"] < context.kefu.clock.now():
+    # A comment is personal: without consent (withdrawn meanwhile) the text is not taken as
+    # one, and goes on to the main group's consent gate.
+    if prompt["until"] < context.kefu.clock.now() or not context.consented:
         assert data is not None
         data.pop(COMMENT, None)
         return None

@@ -145,3 +145,21 @@ async def test_an_edited_message_is_explained_not_lost(alice: SandboxUser) -> No
     await alice.edit(sent["message_id"], "My order number is 12346")
     notice = await alice.chat.wait_for_text("Edits are not passed on")
     assert "send the correction as a new message" in notice["text"]
+
+
+@pytest.mark.parametrize(
+    ("link", "first_question"),
+    [
+        ("repair", "What do you need?"),
+        ("return", "order number"),
+        ("complaint", "What is your complaint about?"),
+        ("question", "What would you like to know?"),
+    ],
+)
+async def test_a_deep_link_opens_its_flow(
+    alice: SandboxUser, link: str, first_question: str
+) -> None:
+    """`t.me/<bot>?start=repair` on a product's QR code arrives as `/start repair`."""
+    await accept_privacy(alice)
+    await alice.send(f"/start {link}")
+    await alice.chat.wait_for_text(first_question)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from storage import campaigns, customers, events, outbox, surveys, tickets
+from storage import campaigns, customers, erasure, events, outbox, surveys, tickets
 from storage.db import Database
 from storage.enums import EventKind, Language, TicketStatus, TicketType
 from storage.events import Actor
@@ -62,6 +62,18 @@ async def test_a_resolved_ticket_gets_one_survey_after_the_delay(db, alice):
     assert len(claimed) == 1
     # Leased: a second scan does not take it again, nor create another survey.
     assert await _claim_surveys(db, NOW + timedelta(minutes=12)) == []
+
+
+async def test_no_survey_is_sent_for_a_ticket_whose_data_was_erased(db, alice):
+    """The customer withdrew consent (or asked to be forgotten) before the survey was due: they
+    are not asked, neither through a survey created earlier nor through a new one."""
+    await _resolved_ticket(db, alice.id, NOW)
+    await _resolved_ticket(db, alice.id, NOW + timedelta(minutes=5))  # its survey not made yet
+    assert len(await _claim_surveys(db, NOW + timedelta(minutes=11), lease=timedelta(0))) == 1
+    async with db.unit_of_work() as session:
+        customer = await customers.get(session, alice.id)
+        await erasure.erase_customer(session, customer, by="customer", now=NOW)
+    assert await _claim_surveys(db, NOW + timedelta(minutes=16)) == []
 
 
 async def test_tickets_resolved_before_the_expiry_window_are_not_surveyed(db, alice):
