@@ -1,4 +1,5 @@
-"""Command line: `kefu sandbox` (offline demo), `kefu run` (real Telegram), `kefu migrate`."""
+"""Command line: `kefu sandbox` (offline demo), `kefu run` (real Telegram), `kefu migrate`,
+`kefu check` (the configuration against Telegram, without starting)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,16 @@ async def _migrate(settings: Settings, _args: argparse.Namespace) -> None:
     print(f"Database is up to date ({await migrate.current_revision(settings.database_url)}).")
 
 
+async def _check() -> int:
+    from bot.preflight import Verdict, check_configuration
+
+    failed = False
+    async for finding in check_configuration():
+        print(finding, flush=True)
+        failed = failed or finding.verdict is Verdict.PROBLEM
+    return 2 if failed else 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[None]]] = {
     "sandbox": _sandbox,
     "run": _run,
@@ -100,11 +111,17 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8081, help="0 takes a free port")
     sub.add_parser("run", help="run Kefu against Telegram (needs KEFU_BOT_TOKEN)")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
+    sub.add_parser("check", help="check the configuration against Telegram without starting")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "check":  # reports bad settings itself, one line per check
+        try:
+            return asyncio.run(_check())
+        except KeyboardInterrupt:
+            return 130
     try:
         settings = load_settings()
         token = settings.bot_token

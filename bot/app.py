@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application, Defaults
 
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
 from bot.persistence import DatabasePersistence
+from bot.preflight import require_staff_desk
+from bot.send_budget import LaneRateLimiter
 from bot.services import Kefu
 from domain.campaigns import jobs as campaign_jobs
 from domain.desk import jobs as desk_jobs
@@ -37,10 +39,10 @@ def build_application(
         builder = builder.base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
-    if rate_limit:
-        # Queue sends within Telegram's limits, and retry a 429 after retry_after a few times
-        # instead of failing the handler (PTB's default passes the first 429 through).
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    # Queue sends within Telegram's limits (unless `rate_limit` is off), relays behind everything
+    # else, and retry a 429 after retry_after a few times instead of failing the handler (PTB's
+    # default passes the first 429 through).
+    builder = builder.rate_limiter(LaneRateLimiter(max_retries=3, limits=rate_limit))
     builder = builder.defaults(Defaults(tzinfo=kefu.timezone)).persistence(
         DatabasePersistence(kefu.db, kefu.clock.now)
     )
@@ -66,6 +68,7 @@ async def on_startup(application: KefuApplication) -> None:
     (PTB's `post_init` runs only under `run_polling()`; Kefu manages the lifecycle itself.)
     """
     kefu = application.bot_data.kefu
+    await require_staff_desk(application.bot, kefu.settings.staff_chat_id)
     await register_commands(
         application.bot,
         kefu.catalogs,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.business_config import with_demo_sla
+from bot.business_config import DEMO_OVERLAY, with_overlay
 from bot.clock import Clock, clock_from_environment
 from bot.config import ConfigError, Settings, load_business_config
 from bot.i18n import Catalogs
@@ -17,12 +17,13 @@ async def build_services(
 ) -> Kefu:
     """Raises ConfigError or DatabaseUnavailable with a message meant for the operator.
 
-    `demo_sla` swaps in targets of minutes (bot/demo_sla.toml) unless a business config file
-    was given, so a new user of the sandbox sees warnings and breaches within minutes.
+    `demo_sla` applies the sandbox demo's short timings (bot/demo.toml: SLA targets of minutes,
+    the survey half a minute after resolution) unless a business config file was given, so a
+    new user of the sandbox sees everything within minutes.
     """
     config = load_business_config(settings.config)
     if demo_sla and settings.config is None:
-        config = with_demo_sla(config)
+        config = with_overlay(config, DEMO_OVERLAY)
     try:
         clock = clock or clock_from_environment()
     except ValueError as error:

@@ -32,7 +32,7 @@ from storage.enums import Language, Priority, TicketType
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ANY = "default"  # wildcard key in [sla.policies]
-DEMO_SLA = Path(__file__).with_name("demo_sla.toml")  # minute-long targets for the demo
+DEMO_OVERLAY = Path(__file__).with_name("demo.toml")  # the sandbox demo's short timings
 
 
 def _duration(value: Any) -> SlaDuration:
@@ -212,13 +212,25 @@ class FaqEntry(Section):
 
 
 class SurveysConfig(Section):
-    csat_delay_minutes: int = Field(10, ge=0)
+    csat_delay_minutes: float = Field(10, ge=0)  # fractions allowed: 0.5 is 30 seconds
     csat_expiry_hours: int = Field(72, ge=1)
     low_score_threshold: int = Field(2, ge=1, le=5)  # scores 1-5; this or lower alerts staff
 
 
 class PrivacyConfig(Section):
     retention_days: int = Field(1095, ge=0)  # 0 keeps personal data until the customer asks
+
+
+class FairUseConfig(Section):
+    """What one customer may ask of the desk, so that one cannot crowd out the others."""
+
+    # A token bucket per customer: `burst` updates at once, refilled at `per_minute`. Over it,
+    # Kefu says "please wait" once and stays quiet; what they write to a ticket still reaches it.
+    per_minute: float = Field(30, gt=0)
+    burst: int = Field(20, ge=1)
+    max_open_tickets: int = Field(5, ge=1)
+    max_files_per_request: int = Field(10, ge=1)
+    max_text_length: int = Field(2000, ge=100, le=4096)  # a flow's free-text answer
 
 
 def _duplicates(values: list[Any]) -> list[Any]:
@@ -234,6 +246,7 @@ class BusinessConfig(Section):
     faq: list[FaqEntry] = Field(default_factory=list)
     surveys: SurveysConfig = Field(default_factory=SurveysConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    fair_use: FairUseConfig = Field(default_factory=FairUseConfig)
 
     @field_validator("products")
     @classmethod
@@ -257,7 +270,15 @@ class BusinessConfig(Section):
         return [entry for entry in self.faq if entry.lang == language]
 
 
-def with_demo_sla(config: BusinessConfig, source: Path = DEMO_SLA) -> BusinessConfig:
-    """`config` with the demo's [sla] section (targets of minutes, see bot/demo_sla.toml)."""
-    data = tomllib.loads(source.read_text(encoding="utf-8"))
-    return config.model_copy(update={"sla": SlaConfig.model_validate(data["sla"])})
+def with_overlay(config: BusinessConfig, source: Path) -> BusinessConfig:
+    """`config` with the settings of `source` in place of its own, section by section: a key
+    given there replaces the same key here (a table such as `[sla.policies]` as a whole), and
+    every other key stays. `DEMO_OVERLAY` is the sandbox demo's."""
+    overlay = tomllib.loads(source.read_text(encoding="utf-8"))
+    sections: dict[str, Section] = {}
+    for name, keys in overlay.items():
+        current = getattr(config, name, None)
+        if not isinstance(current, Section) or not isinstance(keys, dict):
+            raise ValueError(f"{source.name}: [{name}] is not a section of settings")
+        sections[name] = type(current).model_validate({**current.model_dump(), **keys})
+    return config.model_copy(update=sections)

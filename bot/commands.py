@@ -1,4 +1,7 @@
-"""The command menus Telegram shows: per audience (scope) and per language."""
+"""The command menus Telegram shows: per audience (scope) and per language.
+
+Every command listed here must have its handler: tests/test_command_menus.py checks each scope
+and language against the application's handlers."""
 
 from __future__ import annotations
 
@@ -50,7 +53,6 @@ def admin_commands(t: Translator) -> list[BotCommand]:
         *customer_commands(t),
         BotCommand("campaign", t.t("Start a survey campaign")),
         BotCommand("campaigns", t.t("Survey campaigns")),
-        BotCommand("report", t.t("Service report")),
     ]
 
 

@@ -1,4 +1,7 @@
-"""The sandbox demo: a staff desk, a staff member, an admin and two customers, ready to chat."""
+"""The sandbox demo: a staff desk, a staff member, an admin and two customers, ready to chat.
+
+Its timings (SLA targets of minutes, the survey half a minute after /resolve) are in
+bot/demo.toml, applied by `bot.bootstrap.build_services(..., demo_sla=True)`."""
 
 from __future__ import annotations
 

@@ -126,6 +126,11 @@ class DurableInbox:
                         # process_update gives handler failures to the error handler and raises
                         # nothing for them: a poison update is marked and blocks nobody.
                         await self.application.process_update(update)
+                        # What the update changed in a flow (its step, its answers) is written
+                        # before the update counts as handled: PTB otherwise writes it up to a
+                        # second later, and a kill in between would undo a step whose update is
+                        # never replayed.
+                        await self.application.update_persistence()
                         async with self.kefu.db.unit_of_work() as session:
                             await inbox.mark_processed(
                                 session, self._bot_id, update_id, now=self.kefu.clock.now()

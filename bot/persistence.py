@@ -1,13 +1,15 @@
 """PTB persistence in Kefu's own database: guided flows survive a restart of the bot.
 
 Only conversations and `user_data` (the answers of a flow in progress) are kept; everything
-else durable is in the tables proper. PTB writes changes every `update_interval` seconds and on
-shutdown, so a hard kill loses at most that last second of flow progress: never an accepted
-ticket, which is committed before the customer is told its number.
+else durable is in the tables proper. The inbox (`bot.inbox`) has PTB write what an update
+changed before it marks the update handled, so a hard kill never undoes a step whose update
+will not be replayed; PTB's own writes every `update_interval` seconds cover jobs. A user's
+answers are written only when they changed: PTB hands over every user who sent an update.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import pickle
@@ -35,6 +37,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         )
         self._db = db
         self._now = now
+        self._written: dict[int, bytes] = {}  # user id -> digest of what is stored
 
     async def get_conversations(self, name: str) -> ConversationDict:
         async with self._db.read_only() as session:
@@ -57,18 +60,27 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         for user_id, blob in saved.items():
             try:
                 loaded[user_id] = pickle.loads(blob)  # our own bytes, written below
+                self._written[user_id] = _digest(blob)
             except Exception:  # a draft from an older version of the code: start afresh
                 logger.warning("dropping unreadable flow state of user %s", user_id)
         return loaded
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         blob = pickle.dumps(deepcopy(data)) if data else None
+        digest = _digest(blob)
+        if self._written.get(user_id) == digest:
+            return
         async with self._db.unit_of_work() as session:
-            await flow_state.save_user_data(session, user_id, blob, now=self._now())
+            kept = await flow_state.save_user_data(session, user_id, blob, now=self._now())
+        if kept:
+            self._written[user_id] = digest
+        else:  # refused (no consent): nothing is stored, whatever it was
+            self._written[user_id] = _digest(None)
 
     async def drop_user_data(self, user_id: int) -> None:
         async with self._db.unit_of_work() as session:
             await flow_state.save_user_data(session, user_id, None, now=self._now())
+        self._written.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Nothing to do: this process is the only writer of user data."""
@@ -103,3 +115,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
 
     async def flush(self) -> None:
         """Every write above is committed at once: nothing is buffered."""
+
+
+def _digest(blob: bytes | None) -> bytes:
+    return hashlib.blake2b(blob or b"", digest_size=16).digest()

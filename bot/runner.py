@@ -8,6 +8,7 @@ import logging
 from bot.app import build_application, on_startup
 from bot.inbox import DurableInbox
 from bot.services import Kefu
+from domain.desk import jobs as desk_jobs
 
 logger = logging.getLogger("kefu")
 FORGET_EVERY = 3600.0  # seconds between clean-ups of handled inbox rows
@@ -34,9 +35,13 @@ async def run_polling(
     async with application:
         await on_startup(application)
         await application.start()
+        await desk_jobs.recover(application.bot, kefu)
         assert application.job_queue is not None
         application.job_queue.run_repeating(
-            lambda _context: updates.forget_old(), FORGET_EVERY, first=FORGET_EVERY
+            lambda _context: updates.forget_old(),
+            FORGET_EVERY,
+            first=FORGET_EVERY,
+            name="inbox:forget_old",
         )
         logger.info("Kefu is running", extra={"fields": {"bot": application.bot.username}})
         if ready is not None:

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from bot.callback_answers import AnsweredQueries
 from bot.clock import Clock
 from bot.config import BusinessConfig, Settings
 from bot.i18n import Catalogs
 from domain.desk.staff import StaffDirectory
+from domain.rules.fair_use import CustomerBuckets
 from domain.sla.calendar import BusinessCalendar
 from storage.db import Database
 
@@ -22,6 +24,8 @@ class Kefu:
     catalogs: Catalogs
     clock: Clock
     staff: StaffDirectory = field(default_factory=StaffDirectory)
+    answered: AnsweredQueries = field(default_factory=AnsweredQueries)  # callback queries
+    buckets: CustomerBuckets = field(default_factory=CustomerBuckets)  # fair use, per customer
 
     @cached_property
     def timezone(self) -> ZoneInfo:

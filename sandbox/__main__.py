@@ -8,7 +8,20 @@ import contextlib
 import logging
 import signal
 
+from sandbox.files import DEFAULT_MAX_TOTAL
 from sandbox.server import start_sandbox
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _byte_size(text: str) -> int:
+    """A size in bytes: 268435456, 256M, 512K or 1G (powers of 1024)."""
+    raw = text.strip().upper().removesuffix("B")
+    unit = raw[-1:] if raw[-1:] in _UNITS else ""
+    number = raw[: len(raw) - len(unit)]
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 268435456 or 256M)")
+    return int(number) * _UNITS[unit]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--default-bot-token", help="queue user messages for this bot at once")
     parser.add_argument(
         "--no-flood-limits", action="store_true", help="never answer 429 on its own"
+    )
+    parser.add_argument(
+        "--max-upload-bytes",
+        type=_byte_size,
+        default=DEFAULT_MAX_TOTAL,
+        help="memory for all stored files together, e.g. 256M (default); past it, 413",
     )
     parser.add_argument("--log-level", default="INFO")
     return parser
@@ -29,6 +48,7 @@ async def _serve(args: argparse.Namespace) -> None:
         args.port,
         default_bot_token=args.default_bot_token,
         flood_limits=not args.no_flood_limits,
+        max_upload_bytes=args.max_upload_bytes,
     )
     print(f"Kefu sandbox: Bot API at {running.bot_api_url}<token>/<method>", flush=True)
     print(f"              control API at {running.api_url}, web chat at {running.base_url}/")

@@ -174,26 +174,16 @@ class SandboxUser:
             if keyboard_message is None:
                 raise AssertionError(f"no message #{message_id} in {view!r}")
         else:
-            keyboard_message = next(
-                (m for m in reversed(messages) if m["from"].get("is_bot") and inline_buttons(m)),
-                None,
-            )
+            keyboard_message = _newest_keyboard(messages)
         inline = inline_buttons(keyboard_message) if keyboard_message else []
         button = next((b for b in inline if b["text"] == button_text), None)
         if button is not None:
             if "callback_data" not in button:
                 raise AssertionError(f"button {button_text!r} has no callback_data: {button}")
             assert keyboard_message is not None
-            payload = {
-                "from": self.id,
-                "chat_id": view.chat_id,
-                "message_id": keyboard_message["message_id"],
-                "data": button["callback_data"],
-                "timeout": timeout,
-            }
-            return (await self.client.request("POST", "/callbacks", json=payload, wait=timeout))[
-                "answer"
-            ]
+            return await self._callback(
+                view.chat_id, keyboard_message["message_id"], button["callback_data"], timeout
+            )
         reply_keys: list[dict[str, Any]] = []
         if message_id is None:
             shown = await view.keyboard(self.id)
@@ -211,6 +201,45 @@ class SandboxUser:
             f"\nthe chat:\n{describe(messages)}"
         )
 
+    async def press_forged(
+        self,
+        data: str,
+        *,
+        message_id: int | None = None,
+        chat_id: int | None = None,
+        thread_id: int | None = None,
+        timeout: float = 5.0,
+    ) -> dict[str, Any] | None:
+        """Presses with callback data of its own, as a modified client can: `data` need match
+        no button of the message (`message_id`, else the newest bot message with an inline
+        keyboard in the chat or topic). Returns the bot's answerCallbackQuery, or None."""
+        view = self.client.chat(chat_id if chat_id is not None else self.id, thread_id)
+        if message_id is None:
+            messages = await view.messages()
+            keyboard_message = _newest_keyboard(messages)
+            if keyboard_message is None:
+                raise AssertionError(
+                    f"no bot message with an inline keyboard in {view!r}\n"
+                    f"the chat:\n{describe(messages)}"
+                )
+            message_id = keyboard_message["message_id"]
+        return await self._callback(view.chat_id, message_id, data, timeout, forged=True)
+
+    async def _callback(
+        self, chat_id: int, message_id: int, data: str, timeout: float, *, forged: bool = False
+    ) -> dict[str, Any] | None:
+        payload: dict[str, Any] = {
+            "from": self.id,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "data": data,
+            "timeout": timeout,
+        }
+        if forged:
+            payload["forged"] = True
+        answer = await self.client.request("POST", "/callbacks", json=payload, wait=timeout)
+        return answer["answer"]
+
     async def keyboard(self, chat_id: int | None = None) -> dict[str, Any] | None:
         """The reply keyboard this person currently sees (in their chat with the bot)."""
         return await self.client.chat(chat_id or self.id).keyboard(self.id)
@@ -221,3 +250,10 @@ class SandboxUser:
 
     async def unblock(self) -> None:
         await self.block(False)
+
+
+def _newest_keyboard(messages: list[Message]) -> Message | None:
+    """The newest bot message with an inline keyboard: the one a press is for."""
+    return next(
+        (m for m in reversed(messages) if m["from"].get("is_bot") and inline_buttons(m)), None
+    )

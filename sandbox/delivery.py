@@ -22,7 +22,13 @@ def deliver_message(
 ) -> None:
     payload = message_json(state, conversation, msg)
     for bot in bots_in(state, conversation):
-        bot.updates.push(kind, payload)
+        push_update(state, bot, kind, payload)
+
+
+def push_update(state: SandboxState, bot: Bot, kind: str, payload: dict[str, Any]) -> None:
+    # The files a bot gets in an update are its own from now on (see files.py).
+    state.files.share(bot.id, payload)
+    bot.updates.push(kind, payload)
 
 
 def deliver_my_chat_member(

@@ -43,6 +43,12 @@ def conflict(text: str) -> ApiError:
     return ApiError(409, f"Conflict: {text}")
 
 
+def entity_too_large() -> ApiError:
+    # What api.telegram.org's front end answers for an upload over 50 MB (aiogram raises
+    # TelegramEntityTooLarge on it); the sandbox also answers it when its file cap is full.
+    return ApiError(413, "Request Entity Too Large")
+
+
 def too_many_requests(retry_after: int) -> ApiError:
     return ApiError(
         429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
@@ -51,6 +57,7 @@ def too_many_requests(retry_after: int) -> ApiError:
 
 CHAT_NOT_FOUND = "chat not found"
 BLOCKED = "bot was blocked by the user"
+FILE_UNAVAILABLE = "wrong file_id or the file is temporarily unavailable"
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "

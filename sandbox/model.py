@@ -118,6 +118,8 @@ class StoredFile:
     file_name: str | None = None
     # What the uploader said about a video (width, height, duration), kept for reuse by id.
     meta: dict[str, int] = field(default_factory=dict)
+    # The bots that may use it: the uploader and every bot it was shown to (see files.py).
+    bot_ids: set[int] = field(default_factory=set)
 
 
 @dataclass

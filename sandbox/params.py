@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.errors import ApiError, bad_request
+from sandbox.errors import ApiError, bad_request, entity_too_large
 
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
@@ -121,6 +121,15 @@ async def read_args(request: web.Request) -> Args:
         args.logged[key] = _for_log(key, value)
     if not request.body_exists:
         return args
+    try:
+        await _read_body(request, args)
+    except web.HTTPRequestEntityTooLarge:
+        # A body past what the front end takes; the sandbox answers in JSON like the rest.
+        raise entity_too_large() from None
+    return args
+
+
+async def _read_body(request: web.Request, args: Args) -> None:
     if request.content_type == "application/json":
         try:
             body = json.loads(await request.text() or "{}")
@@ -150,7 +159,6 @@ async def read_args(request: web.Request) -> Args:
             else:
                 args.values[key] = str(value)
                 args.logged[key] = _for_log(key, str(value))
-    return args
 
 
 __all__ = ["ApiError", "Args", "UploadedFile", "read_args", "to_int"]

@@ -9,6 +9,8 @@ await running.stop()
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,7 @@ from sandbox.state import STATE_KEY, SandboxConfig, SandboxState
 
 MAX_BODY = 60 * 1024 * 1024  # Telegram takes uploads of up to 50 MB
 SHUTDOWN_TIMEOUT = 2.0
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -32,7 +35,7 @@ def create_app(
 ) -> web.Application:
     """The sandbox as an aiohttp app; `settings` are SandboxConfig fields (e.g. bot_first_name,
     bot_username, per_second, per_group_per_minute, callback_query_ttl, webhook_retry_base,
-    webhook_retry_max, webhook_timeout, accept_tokens)."""
+    webhook_retry_max, webhook_timeout, accept_tokens, max_upload_bytes)."""
     base = config or SandboxConfig()
     config = dataclasses.replace(
         base,
@@ -102,6 +105,8 @@ async def start_sandbox(
     """Starts the sandbox in this event loop; port 0 picks a free port (see .port).
 
     `setup` may add routes of its own (the Kefu demo adds /sandbox/api/demo) before start.
+    `kw` go to create_app (default_bot_token, flood_limits, max_upload_bytes, ...). A host
+    beyond loopback logs a WARNING: the control API lets anyone there act as anyone.
     """
     app = create_app(**kw)
     if setup is not None:
@@ -114,4 +119,28 @@ async def start_sandbox(
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound_port = runner.addresses[0][1]
+    if not is_loopback(host):
+        log.warning(exposure_warning(host, bound_port))
     return RunningSandbox(app, runner, host, bound_port)
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if not host:
+        return False  # aiohttp binds every interface
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public address
+
+
+def exposure_warning(host: str | None, port: int) -> str:
+    return (
+        f"THE KEFU SANDBOX IS LISTENING ON {host or '*'}:{port}, BEYOND THIS MACHINE. "
+        "Its control API (/sandbox/api) and web chat have no authentication: anyone who can "
+        "reach this port can write and press buttons as any user, read every chat and file, "
+        "change the flood limits and faults, and reset everything. "
+        "Bind to 127.0.0.1 (the default) unless everyone on this network may do that."
+    )

@@ -16,7 +16,7 @@ from sandbox.calls import CallLog
 from sandbox.errors import ApiError, ControlError, not_found
 from sandbox.events import EventFeed
 from sandbox.faults import FaultInjector
-from sandbox.files import FileStore
+from sandbox.files import DEFAULT_MAX_TOTAL, FileStore
 from sandbox.flood import DEFAULT_PER_GROUP_PER_MINUTE, DEFAULT_PER_SECOND, FloodControl
 from sandbox.keyboards import ChatKey, ReplyKeyboards
 from sandbox.model import (
@@ -48,6 +48,8 @@ class SandboxConfig:
     callback_query_ttl: float | None = 15.0
     # When set, only these tokens are accepted; others answer 401 Unauthorized.
     accept_tokens: frozenset[str] | None = None
+    # All stored files together (uploads by bots and users); past it uploads answer 413.
+    max_upload_bytes: int | None = DEFAULT_MAX_TOTAL
 
 
 def now() -> int:
@@ -61,7 +63,7 @@ class SandboxState:
         self.calls = CallLog()
         self.faults = FaultInjector()
         self.flood = FloodControl()
-        self.files = FileStore()
+        self.files = FileStore(self.config.max_upload_bytes)
         self.keyboards = ReplyKeyboards()
         self.bots: dict[int, Bot] = {}
         self.default_bot_id: int | None = None

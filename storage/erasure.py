@@ -149,6 +149,12 @@ async def _anonymise(
         .where(TicketEvent.ticket_id == ticket_id, TicketEvent.text.is_not(None))
         .values(text=None)
     )
+    # Nothing of theirs is copied into the topic any more.
+    await session.execute(
+        update(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.relay_due_at.is_not(None))
+        .values(relay_due_at=None)
+    )
     erased.messages += with_text.rowcount
     await session.execute(
         update(TicketEvent)

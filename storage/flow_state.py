@@ -56,14 +56,13 @@ async def all_user_data(session: AsyncSession) -> dict[int, bytes]:
 
 async def save_user_data(
     session: AsyncSession, telegram_id: int, data: bytes | None, *, now: datetime
-) -> None:
+) -> bool:
     """Keep a user's data; None (nothing left to keep) deletes it, and so does a customer
-    without consent."""
-    if data is not None and not await _may_keep(session, telegram_id):
-        data = None
-    if data is None:
+    without consent. False when the data was refused for that reason."""
+    refused = data is not None and not await _may_keep(session, telegram_id)
+    if data is None or refused:
         await session.execute(delete(UserState).where(UserState.telegram_id == telegram_id))
-        return
+        return not refused
     statement = dialects.insert(session, UserState).values(
         telegram_id=telegram_id, data=data, updated_at=now
     )
@@ -72,6 +71,7 @@ async def save_user_data(
             index_elements=[UserState.telegram_id], set_={"data": data, "updated_at": now}
         )
     )
+    return True
 
 
 async def _may_keep(session: AsyncSession, telegram_id: int) -> bool:

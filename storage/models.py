@@ -121,6 +121,8 @@ class Ticket(Base):
     # The topic still to be told of the erasure (a lease while an instance is on it).
     erasure_notice_due_at: Mapped[datetime | None] = mapped_column(index=True)
     staff_card_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # in the topic
+    # The flow draft it was made from: a replayed update finds this ticket, not a new one.
+    intake_key: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     updated_at: Mapped[datetime]
 
     # SLA timers, kept in step with the fields above on every flush by the hook `domain.sla` gives
@@ -160,6 +162,9 @@ class TicketEvent(Base):
     text: Mapped[str | None] = mapped_column(sa.Text)
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    # A customer message still to be copied into the topic (a lease while a relay is on it);
+    # NULL once copied, and for every other event. See `storage.relays`.
+    relay_due_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Attachment(Base):

@@ -47,10 +47,12 @@ async def create(
     warranty: Warranty = Warranty.UNKNOWN,
     description: str | None = None,
     details: dict[str, Any] | None = None,
+    intake_key: str | None = None,
 ) -> Ticket:
     """Open a ticket, numbered in this transaction, with its `created` event.
 
     `actor` defaults to the customer. `details` must be JSON-serialisable (dates as ISO text).
+    `intake_key` (unique) names the draft it comes from; see `get_by_intake_key`.
     """
     ticket = Ticket(
         number=format_number(await _next_counter(session, "ticket")),
@@ -66,6 +68,7 @@ async def create(
         warranty=warranty,
         description=description,
         details=dict(details or {}),
+        intake_key=intake_key,
         created_at=now,
         updated_at=now,
     )
@@ -100,6 +103,10 @@ async def get(session: AsyncSession, ticket_id: int, *, for_update: bool = False
     """The ticket by id; `for_update` locks its row until commit (PostgreSQL) so that two
     staff actions on one ticket run one after the other."""
     return await session.scalar(_locked(select(Ticket).where(Ticket.id == ticket_id), for_update))
+
+
+async def get_by_intake_key(session: AsyncSession, key: str) -> Ticket | None:
+    return await session.scalar(select(Ticket).where(Ticket.intake_key == key))
 
 
 async def get_by_number(

@@ -142,17 +142,34 @@ def clock() -> ShiftedClock:
     return ShiftedClock()
 
 
+# Scripted customers act far faster than people: their fair-use share is opened up, except in
+# tests marked `fair_use`, which meet the configured one.
+SCRIPTED_SHARE = {"per_minute": 60_000.0, "burst": 10_000}
+
+
 class RunningBot:
     """The real Kefu Application polling the sandbox, startable and stoppable like a process."""
 
-    def __init__(self, settings: Settings, clock: ShiftedClock, sandbox: RunningSandbox) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: ShiftedClock,
+        sandbox: RunningSandbox,
+        *,
+        configured_share: bool = False,
+    ) -> None:
         self.settings, self.clock, self.sandbox = settings, clock, sandbox
+        self.configured_share = configured_share
         self.kefu: Kefu | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.kefu = await build_services(self.settings, clock=self.clock)
+        if not self.configured_share:
+            config = self.kefu.config
+            share = config.fair_use.model_copy(update=SCRIPTED_SHARE)
+            self.kefu.config = config.model_copy(update={"fair_use": share})
         self._stop, ready = asyncio.Event(), asyncio.Event()
         self._task = asyncio.create_task(
             run_polling(
@@ -186,9 +203,14 @@ class RunningBot:
 
 @pytest.fixture
 async def kefu_bot(
-    sandbox: RunningSandbox, settings: Settings, clock: ShiftedClock, staff_chat: dict
+    request: pytest.FixtureRequest,
+    sandbox: RunningSandbox,
+    settings: Settings,
+    clock: ShiftedClock,
+    staff_chat: dict,
 ) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(settings, clock, sandbox)
+    configured = request.node.get_closest_marker("fair_use") is not None
+    bot = RunningBot(settings, clock, sandbox, configured_share=configured)
     await bot.start()
     try:
         yield bot

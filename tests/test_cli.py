@@ -71,3 +71,32 @@ def test_unreachable_telegram_is_one_sentence(tmp_path: Path) -> None:
     result = _kefu("run", env=env, cwd=tmp_path)
     assert result.returncode == 4
     assert "Could not reach Telegram" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_reports_bad_settings_one_line_each(tmp_path: Path) -> None:
+    result = _kefu("check", env={"KEFU_TIMEZONE": "Mars/Base"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout.startswith("problem  KEFU_TIMEZONE: unknown time zone 'Mars/Base'")
+    assert len(result.stdout.splitlines()) == 1 and result.stderr == ""
+
+
+def test_check_goes_through_every_setting_it_can_without_telegram(tmp_path: Path) -> None:
+    env = {"KEFU_ADMIN_IDS": "3001,-1001000000001", "KEFU_CONFIG": "/nonexistent/kefu.toml"}
+    result = _kefu("check", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout.splitlines() == [
+        "ok       settings: the KEFU_* environment variables",
+        "problem  KEFU_CONFIG: no such file: /nonexistent/kefu.toml",
+        "problem  KEFU_BOT_TOKEN: not set; get a token from @BotFather and export it",
+        "skipped  KEFU_STAFF_CHAT_ID: not set, so tickets get no topics at a staff desk",
+        "problem  KEFU_ADMIN_IDS: -1001000000001 is not a person's id: list the Telegram user "
+        "ids of the admins (positive numbers).",
+    ]
+    assert not (tmp_path / "kefu.db").exists()  # it checks; it starts and creates nothing
+
+
+def test_check_says_when_telegram_is_unreachable(tmp_path: Path) -> None:
+    result = _kefu("check", env={**TOKEN, "KEFU_API_URL": "http://127.0.0.1:1"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "problem  Could not reach Telegram at http://127.0.0.1:1" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.business_config import (
     BusinessHours,
@@ -11,6 +12,7 @@ from bot.business_config import (
     ReturnsConfig,
     SupportConfig,
     SurveysConfig,
+    with_overlay,
 )
 from bot.config import DEFAULT_CONFIG, ConfigError, load, load_business_config, load_settings
 from domain.sla import ClockKind
@@ -238,6 +240,7 @@ def test_a_user_file_replaces_the_shipped_one(tmp_path):
         ('[support]\ncolour = "blue"', "support.colour: unknown key"),
         ('[support]\nlanguage_default = "fr"', "support.language_default: must be 'en', "),
         ("[surveys]\nlow_score_threshold = 6", "surveys.low_score_threshold: must be ≤ 5"),
+        ("[surveys]\ncsat_delay_minutes = -0.5", "surveys.csat_delay_minutes: must be ≥ 0"),
         (
             '[business_hours]\nmon = ["9-18"]',
             "business_hours.mon: working hours '9-18': expected 'HH:MM-HH:MM'",
@@ -271,6 +274,60 @@ def test_a_bad_value_names_its_key(tmp_path, toml, line):
 
     assert caught.value.problems[0].startswith(line), caught.value.problems
     assert caught.value.source == path
+
+
+@pytest.mark.parametrize(("written", "delay"), [("10", 10), ("0.5", 0.5), ("0", 0)])
+def test_the_survey_delay_is_minutes_or_a_fraction_of_one(tmp_path, written, delay):
+    path = tmp_path / "kefu.toml"
+    path.write_text(f"[surveys]\ncsat_delay_minutes = {written}\n", encoding="utf-8")
+
+    assert load_business_config(path).surveys.csat_delay_minutes == delay
+
+
+def test_an_overlay_replaces_only_the_keys_it_gives(shipped, tmp_path):
+    overlay = tmp_path / "overlay.toml"
+    overlay.write_text(
+        '[surveys]\ncsat_delay_minutes = 1\n[sla]\nwarn_before = ["5m"]\n', encoding="utf-8"
+    )
+
+    config = with_overlay(shipped, overlay)
+
+    assert config.surveys == shipped.surveys.model_copy(update={"csat_delay_minutes": 1})
+    assert config.sla.warn_lead_times == [timedelta(minutes=5)]
+    assert config.sla.policies == shipped.sla.policies
+    assert config.sla.warn_at_percent == shipped.sla.warn_at_percent
+    assert (config.support, config.products, config.faq) == (
+        shipped.support,
+        shipped.products,
+        shipped.faq,
+    )
+
+
+def test_an_overlay_table_replaces_the_whole_table(shipped, tmp_path):
+    overlay = tmp_path / "overlay.toml"
+    overlay.write_text('[sla.policies.complaint.default]\nresolution = "1d"\n', encoding="utf-8")
+
+    config = with_overlay(shipped, overlay)
+
+    assert list(config.sla.policies) == ["complaint"]
+    assert config.sla.policy_for(TicketType.REPAIR, Priority.URGENT) is None
+
+
+@pytest.mark.parametrize(
+    ("toml", "error", "match"),
+    [
+        ("[surveys]\ncsat_delay_minutes = -1\n", ValidationError, "csat_delay_minutes"),
+        ("[surveys]\ncolour = 'blue'\n", ValidationError, "colour"),
+        ('[[products]]\nid = "a"\nname.en = "A"\nwarranty_months = 1\n', ValueError, "products"),
+        ("[weather]\nsunny = true\n", ValueError, r"overlay.toml: \[weather\] is not a section"),
+    ],
+)
+def test_an_overlay_is_checked_like_the_configuration(shipped, tmp_path, toml, error, match):
+    overlay = tmp_path / "overlay.toml"
+    overlay.write_text(toml, encoding="utf-8")
+
+    with pytest.raises(error, match=match):
+        with_overlay(shipped, overlay)
 
 
 def test_every_problem_gets_its_own_line(tmp_path):

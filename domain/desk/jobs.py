@@ -1,18 +1,20 @@
-"""The desk's periodic work: announce tickets still without a topic, close expired ones, and
-tell the topics of erased tickets that a crash or an outage left untold."""
+"""The desk's periodic work: announce tickets still without a topic, copy customer messages
+whose relay was cut short, close expired tickets, and tell the topics of erased tickets that a
+crash or an outage left untold."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
+from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.services import Kefu
-from domain.desk import lifecycle
+from domain.desk import lifecycle, relay
 from domain.desk.topics import announce_ticket, show_erased
-from storage import erasure, tickets
+from storage import erasure, relays, tickets
 from storage.events import Actor
 
 logger = logging.getLogger("kefu.desk")
@@ -24,14 +26,19 @@ _BATCH = 20
 
 async def announce_pending(context: CallbackContext) -> None:
     """Job: announce active tickets that have no topic yet (a crash or an outage in between)."""
-    kefu: Kefu = context.bot_data.kefu
+    await announce_waiting(context.bot, context.bot_data.kefu)
+
+
+async def announce_waiting(bot: Bot, kefu: Kefu) -> None:
+    """Announce active tickets without a topic; at start-up too (`recover`), so a bot that
+    crashes more often than the jobs' interval still recovers them."""
     if kefu.settings.staff_chat_id is None:
         return
     async with kefu.db.read_only() as session:
         pending = await tickets.active_without_topic(session, limit=_BATCH)
     for ticket_id in pending:
         try:
-            await announce_ticket(context.bot, kefu, ticket_id)
+            await announce_ticket(bot, kefu, ticket_id)
         except TelegramError:
             logger.warning("announcing ticket %s failed; will retry", ticket_id, exc_info=True)
             return
@@ -39,10 +46,32 @@ async def announce_pending(context: CallbackContext) -> None:
 
 async def tell_erasures(context: CallbackContext) -> None:
     """Job: rename the topics and edit the cards of erased tickets still queued for it."""
-    kefu: Kefu = context.bot_data.kefu
+    await tell_erasures_now(context.bot, context.bot_data.kefu)
+
+
+async def tell_erasures_now(bot: Bot, kefu: Kefu) -> None:
     async with kefu.db.read_only() as session:
         due = await erasure.notices_due(session, now=kefu.clock.now(), limit=_BATCH)
-    await show_erased(context.bot, kefu, due)
+    await show_erased(bot, kefu, due)
+
+
+async def relay_pending(context: CallbackContext) -> None:
+    """Job: copy customer messages whose relay was cut short (a crash, a Telegram failure)."""
+    await relay_now(context.bot, context.bot_data.kefu)
+
+
+async def relay_now(bot: Bot, kefu: Kefu) -> None:
+    async with kefu.db.read_only() as session:
+        due = await relays.tickets_due(session, now=kefu.clock.now(), limit=_BATCH)
+    for ticket_id in due:
+        await relay.flush(bot, kefu, ticket_id)
+
+
+async def recover(bot: Bot, kefu: Kefu) -> None:
+    """Start-up: what a crash left undone at the desk, before the jobs' first tick."""
+    await announce_waiting(bot, kefu)
+    await relay_now(bot, kefu)
+    await tell_erasures_now(bot, kefu)
 
 
 async def close_expired(context: CallbackContext) -> None:
@@ -60,11 +89,16 @@ async def close_expired(context: CallbackContext) -> None:
 
 def schedule_jobs(job_queue: JobQueue) -> None:
     job_queue.run_repeating(
-        announce_pending, interval=ANNOUNCE_INTERVAL_SECONDS, first=0, name="desk:announce"
+        # The first tick comes after one interval (APScheduler skips a start already past);
+        # `recover` runs at start-up for what cannot wait that long.
+        announce_pending,
+        interval=ANNOUNCE_INTERVAL_SECONDS,
+        name="desk:announce",
     )
     job_queue.run_repeating(
-        tell_erasures, interval=ANNOUNCE_INTERVAL_SECONDS, first=5, name="desk:erasures"
+        tell_erasures, interval=ANNOUNCE_INTERVAL_SECONDS, name="desk:erasures"
     )
+    job_queue.run_repeating(relay_pending, interval=ANNOUNCE_INTERVAL_SECONDS, name="desk:relay")
     job_queue.run_repeating(
         close_expired, interval=CLOSE_INTERVAL_SECONDS, first=60, name="desk:close_expired"
     )

@@ -46,6 +46,7 @@ class TicketDraft:
     description: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    intake_key: str | None = None  # the flow's draft: the same draft never makes two tickets
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,17 @@ class Outcome:
 async def create(
     kefu: Kefu, customer_id: int, draft: TicketDraft, *, now: datetime | None = None
 ) -> Created:
-    """The ticket and its files, committed in one transaction."""
+    """The ticket and its files, committed in one transaction.
+
+    Handling is at least once: a confirmation replayed after a crash (committed, not yet marked
+    handled) gets the ticket its first handling made, with the same number.
+    """
     now = now or kefu.clock.now()
     async with kefu.db.unit_of_work() as session:
+        if draft.intake_key is not None:
+            made = await tickets.get_by_intake_key(session, draft.intake_key)
+            if made is not None:
+                return Created(made.id, made.number)
         customer = await customers.get(session, customer_id)
         assert customer is not None
         ticket = await tickets.create(
@@ -85,10 +94,17 @@ async def create(
             warranty=draft.warranty,
             description=draft.description,
             details=draft.details,
+            intake_key=draft.intake_key,
         )
         for file in draft.attachments:
             await attachments.add(session, ticket, actor=Actor.customer(customer), now=now, **file)
         return Created(ticket.id, ticket.number)
+
+
+async def made_from(kefu: Kefu, intake_key: str) -> bool:
+    """Whether the draft `intake_key` is a ticket already (a replayed confirmation)."""
+    async with kefu.db.read_only() as session:
+        return await tickets.get_by_intake_key(session, intake_key) is not None
 
 
 async def link_topic(kefu: Kefu, ticket_id: int, chat_id: int, thread: int) -> Ticket | None:
@@ -213,19 +229,31 @@ class CustomerMessage:
 
 
 async def record_customer_message(
-    kefu: Kefu, ticket_id: int, message: Message
+    kefu: Kefu, ticket_id: int, message: Message, *, in_topic: bool = False
 ) -> CustomerMessage | None:
     """The customer's words and file on the ticket. Writing resumes a ticket waiting for them
     and reopens a resolved one. None if the ticket is gone, or its customer has not consented
-    (the handlers' consent gate asks first; this is the last line of that promise)."""
+    (the handlers' consent gate asks first; this is the last line of that promise).
+
+    The message is queued for the ticket's topic in the same transaction (`storage.relays`),
+    unless it is there already (`in_topic`: forwarded there) or the topic does not exist yet
+    (its announcement copies the record in)."""
     now = kefu.clock.now()
     async with kefu.db.unit_of_work() as session:
         ticket = await tickets.get(session, ticket_id, for_update=True)
         if ticket is None or not ticket.customer.has_consented:
             return None
         actor = Actor.customer(ticket.customer)
+        # Where the message is in the customer's chat: the relay copies it from there.
         has_file = await _record_message(
-            session, ticket, EventKind.CUSTOMER_MESSAGE, actor, message, now=now
+            session,
+            ticket,
+            EventKind.CUSTOMER_MESSAGE,
+            actor,
+            message,
+            now=now,
+            data={"message_id": message.message_id},
+            relay_due_at=now if ticket.staff_topic_id is not None and not in_topic else None,
         )
         reopened = ticket.status == TicketStatus.RESOLVED
         if ticket.status in (TicketStatus.WAITING_CUSTOMER, TicketStatus.RESOLVED):
@@ -317,12 +345,14 @@ async def _record_message(
     *,
     now: datetime,
     data: dict[str, Any] | None = None,
+    relay_due_at: datetime | None = None,
 ) -> bool:
     """A message's words as a ticket event, its photo or file attached to that event; True
     if it carried a file."""
     event = await events.append(
         session, ticket, kind, actor, now=now, text=message.text or message.caption, data=data
     )
+    event.relay_due_at = relay_due_at
     file = file_of(message)
     if file is not None:
         await attachments.add(session, ticket, actor=actor, now=now, event=event, **file)

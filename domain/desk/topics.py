@@ -119,33 +119,28 @@ async def _send_file(
 # --- messages between customer and topic --------------------------------------------------------
 
 
-async def relay_customer_message(bot: Bot, kefu: Kefu, ticket_id: int, message: Message) -> None:
-    """Record what the customer wrote on the ticket, then copy it into the ticket's topic.
+async def relay_customer_message(bot: Bot, kefu: Kefu, ticket_id: int, message: Message) -> bool:
+    """Record what the customer wrote on the ticket and queue its copy into the ticket's topic;
+    True when a copy is queued (`domain.desk.relay.flush` posts it).
 
-    Recorded first: if the copy fails, the words are still in the service record.
+    Recorded first, with the copy queued in the same transaction: if the copy fails, or the
+    process dies before it, the words are in the service record and the desk job copies them.
     """
-    t = staff_translator(kefu)
     recorded = await lifecycle.record_customer_message(kefu, ticket_id, message)
     if recorded is None or recorded.topic is None:
-        return  # the announcement copies the record into the topic when it opens
-    chat_id, thread = recorded.topic
-    try:
-        if recorded.reopened:
+        return False  # the announcement copies the record into the topic when it opens
+    if recorded.reopened:
+        chat_id, thread = recorded.topic
+        t = staff_translator(kefu)
+        try:
             await bot.send_message(
                 chat_id,
                 t.t("The customer wrote again: ticket reopened."),
                 message_thread_id=thread,
             )
-        needs_header = recorded.has_file and not message.caption
-        await bot.copy_message(
-            chat_id,
-            message.chat_id,
-            message.message_id,
-            message_thread_id=thread,
-            caption=t.t("From the customer") if needs_header else None,
-        )
-    except TelegramError:
-        logger.warning("could not copy a customer message into topic %s", thread, exc_info=True)
+        except TelegramError:
+            logger.warning("could not tell topic %s of the reopening", thread, exc_info=True)
+    return True
 
 
 # --- erased personal data ------------------------------------------------------------------------

@@ -31,9 +31,30 @@ class AlertFacts:
         return self.level == BREACH
 
 
+# Below this, spans are told to the second, so that two warnings a minute or so apart never
+# read alike ("1 min 30 s", then "1 min"); above it, the minute is precise enough.
+SECONDS_SHOWN_BELOW = timedelta(minutes=10)
+
+
 def span_text(t: Translator, span: timedelta) -> str:
-    """ "28 min", "2 h 5 min", "1 d 3 h" (rounded to the minute, never below 1 min)."""
-    minutes = max(1, round(span.total_seconds() / 60))
+    """ "45 s", "1 min 30 s", "9 min" under 10 minutes (to the second, never below 1 s);
+    "28 min", "2 h 5 min", "1 d 3 h" from there on (to the minute)."""
+    seconds = max(1, round(span.total_seconds()))
+    if seconds < SECONDS_SHOWN_BELOW.total_seconds():
+        return _to_the_second(t, seconds)
+    return _to_the_minute(t, round(span.total_seconds() / 60))
+
+
+def _to_the_second(t: Translator, seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    if minutes and seconds:
+        return t.t("{minutes} min {seconds} s", minutes=minutes, seconds=seconds)
+    if minutes:
+        return t.t("{minutes} min", minutes=minutes)
+    return t.t("{seconds} s", seconds=seconds)
+
+
+def _to_the_minute(t: Translator, minutes: int) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:

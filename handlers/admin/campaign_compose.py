@@ -26,6 +26,7 @@ from bot.context import KefuContext
 from domain.campaigns import runtime, schedule, status
 from domain.surveys.questions import campaign_keyboard, campaign_text
 from domain.surveys.wording import LANGUAGE_NAMES, audience_text, kind_name, repeat_text
+from handlers.common.answers import answer
 from handlers.common.buttons import Button
 from handlers.common.flow import (
     END,
@@ -383,7 +384,7 @@ async def confirm(update: Update, context: KefuContext) -> int:
         )
         campaign_id = campaign.id
     drop_draft(context)
-    await update.callback_query.answer()
+    await answer(update, context)
     if answers["when"] is None and await schedule.start_due_runs(kefu):
         runtime.wake(kefu)
     assert update.effective_chat is not None

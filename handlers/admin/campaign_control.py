@@ -22,6 +22,7 @@ from domain.campaigns.buttons import ADMIN_PATTERN, AdminAction, AdminButton
 from domain.surveys import reports
 from domain.surveys.questions import campaign_keyboard, campaign_text
 from domain.surveys.wording import LANGUAGE_NAMES, kind_name, status_name
+from handlers.common.answers import answer
 from storage import campaigns
 
 PERIODS = (7, 30, 90, 365)
@@ -88,7 +89,9 @@ async def _control(update: Update, context: KefuContext, button: AdminButton) ->
         runtime.allow(kefu, button.campaign_id)
     elif button.action == AdminAction.START and await schedule.start_due_runs(kefu):
         runtime.wake(kefu)
-    await query.answer(context.t.t("Done.") if changed else context.t.t("Nothing to change."))
+    await answer(
+        update, context, context.t.t("Done.") if changed else context.t.t("Nothing to change.")
+    )
     async with kefu.db.read_only() as session:
         campaign = await campaigns.get(session, button.campaign_id)
     if campaign is not None:
@@ -183,11 +186,11 @@ async def on_button(update: Update, context: KefuContext) -> None:
     assert query is not None
     button = AdminButton.parse(query.data)
     if button is None:
-        await query.answer(context.t.t("This button is no longer valid."))
+        await answer(update, context, context.t.t("This button is no longer valid."))
     elif button.action in CONTROLS:
         await _control(update, context, button)
     else:
-        await query.answer()
+        await answer(update, context)
         chat = update.effective_chat
         assert chat is not None
         if button.action == AdminAction.SHOW:

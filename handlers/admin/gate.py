@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KefuContext
+from handlers.common.answers import answer
 
 
 async def admit_admin(update: Update, context: KefuContext) -> bool:
@@ -19,7 +20,7 @@ async def admit_admin(update: Update, context: KefuContext) -> bool:
         return True
     refusal = context.t.t("Sorry, only Kefu's administrators can run survey campaigns.")
     if update.callback_query:
-        await update.callback_query.answer(refusal, show_alert=True)
+        await answer(update, context, refusal, alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(refusal)
     raise ApplicationHandlerStop

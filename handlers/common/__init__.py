@@ -4,12 +4,13 @@ machinery, menus, button codecs, consent, intake, and the gates.
 
 from __future__ import annotations
 
-from handlers.common import fallback, middleware
-from handlers.common.groups import MAIN, MIDDLEWARE, Handlers
+from handlers.common import answers, fallback, middleware
+from handlers.common.groups import LAST, MAIN, MIDDLEWARE, Handlers
 
 
 def build_handlers() -> Handlers:
     return {
         MIDDLEWARE: middleware.build_handlers(),
         MAIN: fallback.build_handlers(),  # registered last: whatever nothing else took
+        LAST: answers.build_handlers(),
     }

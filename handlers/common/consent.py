@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.context import KefuContext
+from handlers.common.answers import answer
 from handlers.common.buttons import Button
 
 ACCEPT: Button[Any] = Button("privacy", "accept")
@@ -38,13 +39,9 @@ def _notice_buttons(context: KefuContext) -> InlineKeyboardMarkup:
     )
 
 
-async def show_notice(update: Update, context: KefuContext, *, answered: bool = False) -> None:
-    """The notice, with Accept / Decline, or Withdraw for a customer who consented.
-
-    `answered`: the caller already answered the button press (each is answered once).
-    """
-    if update.callback_query and not answered:
-        await update.callback_query.answer()
+async def show_notice(update: Update, context: KefuContext) -> None:
+    """The notice, with Accept / Decline, or Withdraw for a customer who consented."""
+    await answer(update, context)
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
         context.t.render(
@@ -62,13 +59,12 @@ async def require_consent(update: Update, context: KefuContext) -> bool:
     if context.consented:
         return True
     assert update.effective_chat is not None
-    if update.callback_query:
-        await update.callback_query.answer()
+    await answer(update, context)
     await update.effective_chat.send_message(
         context.t.t(
             "To open a service ticket we need to keep your name and the details you give us. "
             "Please read and accept our privacy notice first."
         )
     )
-    await show_notice(update, context, answered=True)
+    await show_notice(update, context)
     return False

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import KefuContext
+from handlers.common.answers import answer
 from handlers.common.middleware import translator_for
 
 logger = logging.getLogger("kefu.errors")
@@ -23,8 +24,7 @@ async def report_error(update: object, context: KefuContext) -> None:
     try:
         # PTB gives error handlers a fresh context: find the language again.
         t = await translator_for(update, context.kefu)
-        if update.callback_query:
-            await update.callback_query.answer()
+        await answer(update, context)  # unless the failed handler already had
         await context.bot.send_message(
             update.effective_chat.id,
             t.t(

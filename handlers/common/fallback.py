@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import KefuContext
+from handlers.common.answers import answer
 from handlers.common.menus import main_menu
 
 
@@ -25,9 +26,7 @@ async def stray_message(update: Update, context: KefuContext) -> None:
 
 async def stale_button(update: Update, context: KefuContext) -> None:
     assert update.callback_query is not None
-    await update.callback_query.answer(
-        context.t.t("This button is no longer valid."), show_alert=False
-    )
+    await answer(update, context, context.t.t("This button is no longer valid."))
 
 
 def build_handlers() -> list[BaseHandler]:

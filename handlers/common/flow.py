@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
+from uuid import uuid4
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -32,6 +33,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import KefuContext
 from handlers.common import attachments
+from handlers.common.answers import answer
 from handlers.common.buttons import ANY_MENU, BACK, CANCEL, Button
 from handlers.common.menus import main_menu
 
@@ -40,7 +42,6 @@ END = ConversationHandler.END
 # New messages only: an edit to an earlier answer is not a new answer.
 NEW_TEXT = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
 NEW_MESSAGE = filters.ALL & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
-MAX_TEXT = 2000
 PROMPT = "prompt_message_id"  # user_data: the prompt whose buttons are live
 # user_data: the ticket the next free message joins (chosen in My tickets, used by follow-ups)
 WRITE_TO = "write_to_ticket"
@@ -56,6 +57,8 @@ class Step:
 class Draft:
     flow: str
     answers: dict[str, Any] = field(default_factory=dict)
+    # Names the ticket this draft becomes, so a replayed confirmation cannot make two.
+    key: str = field(default_factory=lambda: uuid4().hex)
     history: list[int] = field(default_factory=list)  # states asked, newest last
     editing: bool = False  # answering one field again from the summary
 
@@ -101,8 +104,7 @@ async def say(
     Only the newest prompt keeps its buttons: the previous one's keyboard is removed, so an
     answered question cannot be answered again by a stray tap.
     """
-    if update.callback_query:
-        await update.callback_query.answer()
+    await answer(update, context)
     assert update.effective_chat is not None
     remembered = context.user_data if context.user_data is not None else {}
     previous = remembered.pop(PROMPT, None)
@@ -114,16 +116,6 @@ async def say(
     sent = await update.effective_chat.send_message(text, reply_markup=markup)
     if markup is not None:
         remembered[PROMPT] = sent.message_id
-
-
-def entry_points(begin: Callback, menu: Button[Any], link: str) -> list[BaseHandler]:
-    """How a flow is entered: its main-menu button (an old menu's too), or the deep link
-    `t.me/<bot>?start=<link>` (a QR code on a product, a link on a receipt), which Telegram
-    delivers as `/start <link>`."""
-    return [
-        CallbackQueryHandler(begin, pattern=menu.pattern),
-        CommandHandler("start", begin, filters=filters.Regex(rf"^/start {re.escape(link)}$")),
-    ]
 
 
 async def cancel(update: Update, context: KefuContext) -> int:
@@ -202,6 +194,25 @@ class Flow:
         draft(context).editing = True
         return await self.goto(update, context, state)
 
+    def entry_points(self, begin: Callback, menu: Button[Any], link: str) -> list[BaseHandler]:
+        """How the flow is entered: its main-menu button (an old menu's too), or the deep link
+        `t.me/<bot>?start=<link>` (a QR code on a product, a link on a receipt), which Telegram
+        delivers as `/start <link>`. While another flow is under way it is not entered: the
+        customer is asked to finish or cancel that one first, and its answers stay."""
+
+        async def enter(update: Update, context: KefuContext) -> int | None:
+            if has_draft(context) and draft(context).flow != self.name:
+                busy = context.t.t("Please finish this request first, or press Cancel.")
+                if not await answer(update, context, busy, alert=True):
+                    await reply(update, busy)
+                return None
+            return await begin(update, context)
+
+        return [
+            CallbackQueryHandler(enter, pattern=menu.pattern),
+            CommandHandler("start", enter, filters=filters.Regex(rf"^/start {re.escape(link)}$")),
+        ]
+
     def edit_handler(self, editable: dict[str, int]) -> CallbackQueryHandler:
         """The summary's "Edit …" buttons (`edit_button`): ask that one field again."""
 
@@ -219,8 +230,8 @@ class Flow:
         async def ask(update: Update, context: KefuContext) -> None:
             count = len(draft(context).answers.get("attachments", []))
             text = context.t.t(
-                "Send photos or documents that show the problem (as many as you like), "
-                "then press Done."
+                "Send photos or documents that show the problem (up to {n}), then press Done.",
+                n=context.kefu.config.fair_use.max_files_per_request,
             )
             if count:
                 received = context.t.tn("{n} file received.", "{n} files received.", count)
@@ -231,7 +242,18 @@ class Flow:
         async def got_file(update: Update, context: KefuContext) -> int:
             assert update.effective_message is not None
             files = draft(context).answers.setdefault("attachments", [])
-            files.append(attachments.from_message(update.effective_message))
+            limit = context.kefu.config.fair_use.max_files_per_request
+            if len(files) >= limit:  # each one is posted into the staff group's topic
+                await reply(
+                    update,
+                    context.t.t(
+                        "That is as many files as one request can take ({n}). Press Done to go "
+                        "on; you can send more once the ticket is open.",
+                        n=limit,
+                    ),
+                )
+            else:
+                files.append(attachments.from_message(update.effective_message))
             return await self.goto(update, context, state)
 
         async def done(update: Update, context: KefuContext) -> int:
@@ -263,11 +285,14 @@ class Flow:
         current = draft(context)
         query = update.callback_query
         if query and ANY_MENU.pressed(update):
-            await query.answer(
-                context.t.t("Please finish this request first, or press Cancel."), show_alert=True
+            await answer(
+                update,
+                context,
+                context.t.t("Please finish this request first, or press Cancel."),
+                alert=True,
             )
         elif query:
-            await query.answer(context.t.t("This button is no longer valid."))
+            await answer(update, context, context.t.t("This button is no longer valid."))
         elif update.effective_message is not None:
             await update.effective_message.reply_text(
                 context.t.t("Sorry, that is not what I need here. Please answer the question:")
@@ -305,14 +330,15 @@ class Flow:
 
 async def fits(update: Update, context: KefuContext, text: str) -> bool:
     """Whether a free-text answer is short enough to keep; if not, say so (the caller re-asks)."""
-    if len(text) <= MAX_TEXT:
+    limit = context.kefu.config.fair_use.max_text_length
+    if len(text) <= limit:
         return True
     await reply(
         update,
         context.t.t(
             "That is a bit long: please keep it under {limit} characters. You can send more "
             "details after the ticket is open.",
-            limit=MAX_TEXT,
+            limit=limit,
         ),
     )
     return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -11,10 +12,37 @@ from bot.context import KefuContext
 from domain.desk import lifecycle, topics
 from domain.desk.lifecycle import TicketDraft
 from domain.sla.promises import first_response_due
-from handlers.common.flow import END, drop_draft, say
+from handlers.common.answers import answer
+from handlers.common.flow import END, drop_draft, has_draft, say
+from handlers.common.flow import draft as current_draft
 from handlers.common.menus import main_menu
+from storage import tickets
 
 logger = logging.getLogger("kefu.intake")
+
+
+async def may_open(update: Update, context: KefuContext) -> bool:
+    """Whether the customer may open one more ticket (`[fair_use] max_open_tickets`); if not,
+    say so, and where to add what they have to say instead."""
+    assert context.customer_id is not None
+    limit = context.kefu.config.fair_use.max_open_tickets
+    async with context.kefu.db.read_only() as session:
+        open_now = len(await tickets.open_for_customer(session, context.customer_id))
+    if open_now < limit:
+        return True
+    await answer(update, context)
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        context.t.tn(
+            "You already have {n} open request. Please add to it in My tickets, or wait until "
+            "our team has resolved it.",
+            "You already have {n} open requests. Please add to one of them in My tickets, or "
+            "wait until our team has resolved one.",
+            open_now,
+        ),
+        reply_markup=main_menu(context.t),
+    )
+    return False
 
 
 async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) -> int:
@@ -22,7 +50,12 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
     kefu = context.kefu
     now = kefu.clock.now()
     assert context.customer_id is not None
-    created = await lifecycle.create(kefu, context.customer_id, draft, now=now)
+    key = getattr(current_draft(context), "key", None) if has_draft(context) else None
+    made = draft if key is None else replace(draft, intake_key=key)
+    replayed = key is not None and await lifecycle.made_from(kefu, key)
+    if not replayed and not await may_open(update, context):  # e.g. opened in another flow
+        return END
+    created = await lifecycle.create(kefu, context.customer_id, made, now=now)
     # The ticket is committed: from here on nothing the customer sent can be lost.
     drop_draft(context)
     due = first_response_due(kefu, draft.type, draft.priority, now)

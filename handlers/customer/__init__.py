@@ -18,10 +18,12 @@ from telegram.constants import ChatType
 from bot.services import Kefu
 from handlers.common.consent import require_consent
 from handlers.common.gates import guard, only
-from handlers.common.groups import ANSWERS, MAIN, Handlers
+from handlers.common.groups import ANSWERS, MAIN, SHARE, Handlers
+from handlers.common.intake import may_open
 from handlers.customer import (
     complaint,
     consultation,
+    fair_use,
     followup,
     language,
     my_tickets,
@@ -42,6 +44,7 @@ def in_private_chat(update: Update) -> bool:
 def build_handlers(kefu: Kefu) -> Handlers:
     timeout = kefu.config.support.conversation_timeout_minutes
     return {
+        SHARE: only(in_private_chat, fair_use.build_handlers()),
         # Privacy first of all: consent, withdrawal, erasure and the export work mid-flow too.
         ANSWERS: only(
             in_private_chat,
@@ -57,13 +60,17 @@ def build_handlers(kefu: Kefu) -> Handlers:
                 # Guided flows first, so that while one is under way it sees the answers.
                 # The FAQ is for everyone; its "Talk to a person" asks for consent itself.
                 consultation.build_handler(timeout),
+                # Consent first, then the customer's share of open tickets.
                 *guard(
                     require_consent,
-                    [
-                        repair.build_handler(timeout),
-                        returns.build_handler(timeout),
-                        complaint.build_handler(timeout),
-                    ],
+                    guard(
+                        may_open,
+                        [
+                            repair.build_handler(timeout),
+                            returns.build_handler(timeout),
+                            complaint.build_handler(timeout),
+                        ],
+                    ),
                 ),
                 *start.build_handlers(),
                 *language.build_handlers(),

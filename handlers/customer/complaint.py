@@ -16,7 +16,6 @@ from handlers.common.flow import (
     Flow,
     Step,
     draft,
-    entry_points,
     fits,
     keyboard,
     say,
@@ -152,4 +151,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build(entry_points(begin, MENU_COMPLAINT, "complaint"), timeout_minutes)
+    return FLOW.build(FLOW.entry_points(begin, MENU_COMPLAINT, "complaint"), timeout_minutes)

@@ -20,7 +20,6 @@ from handlers.common.flow import (
     Step,
     draft,
     drop_draft,
-    entry_points,
     fits,
     keyboard,
     say,
@@ -171,4 +170,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build(entry_points(begin, MENU_CONSULT, "question"), timeout_minutes)
+    return FLOW.build(FLOW.entry_points(begin, MENU_CONSULT, "question"), timeout_minutes)

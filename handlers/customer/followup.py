@@ -2,18 +2,25 @@
 
 A resolved ticket is reopened by writing within the configured number of days; after that a
 message starts nothing by itself and the customer is shown the menu to open a new ticket.
+
+While a customer with several open tickets has not said which one a message is for, only its
+id waits (`PENDING`, at most `PENDING_KEEP` of them, each for `PENDING_FOR`): the message stays
+in their chat, and once they choose it is forwarded from there into the ticket's topic and
+recorded from the forwarded copy.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import KefuContext
-from domain.desk import topics
+from bot.send_budget import relay_lane
+from domain.desk import lifecycle, relay, topics
 from domain.desk.wording import type_name
+from handlers.common.answers import answer
 from handlers.common.buttons import Button, number_pair
 from handlers.common.flow import WRITE_TO
 from handlers.common.menus import main_menu
@@ -22,7 +29,9 @@ from storage.enums import TicketStatus
 from storage.models import Ticket
 
 CHOOSE = Button("follow", convert=number_pair)  # follow:<ticket id>:<message id>
-PENDING = "pending_followups"  # user_data: message id -> the message waiting for a ticket choice
+PENDING = "pending_followups"  # user_data: message id -> until when it waits for a choice
+PENDING_KEEP = 20
+PENDING_FOR = timedelta(hours=1)
 
 
 async def _candidates(context: KefuContext) -> tuple[list[Ticket], Ticket | None]:
@@ -57,7 +66,7 @@ async def follow_up(update: Update, context: KefuContext) -> None:
     elif len(active) == 1:
         await _add_to(update, context, active[0], message)
     elif len(active) > 1:
-        context.user_data.setdefault(PENDING, {})[message.message_id] = message
+        _keep_pending(context, message.message_id)
         rows = [
             [
                 InlineKeyboardButton(
@@ -80,29 +89,81 @@ async def follow_up(update: Update, context: KefuContext) -> None:
         )
 
 
+async def quietly(update: Update, context: KefuContext) -> None:
+    """A message from a customer over their fair-use share: it still reaches the ticket it is
+    clearly for (the one open ticket, the one chosen in My tickets, or the one to reopen), but
+    Kefu says nothing; anything else waits until they write again within their share."""
+    message = update.effective_message
+    if message is None or context.customer_id is None or not context.consented:
+        return
+    assert context.user_data is not None
+    active, reopenable = await _candidates(context)
+    chosen = context.user_data.get(WRITE_TO)
+    by_id = {t.id: t for t in [*active, *([reopenable] if reopenable else [])]}
+    target = by_id.get(chosen) or (active[0] if len(active) == 1 else None)
+    if target is None and not active:
+        target = reopenable
+    if target is not None and await topics.relay_customer_message(
+        context.bot, context.kefu, target.id, message
+    ):
+        context.application.create_task(
+            relay.flush(context.bot, context.kefu, target.id), update=update
+        )
+
+
+def _keep_pending(context: KefuContext, message_id: int) -> None:
+    assert context.user_data is not None
+    now = context.kefu.clock.now()
+    waiting: dict[int, datetime] = {
+        mid: until
+        for mid, until in context.user_data.get(PENDING, {}).items()
+        if isinstance(until, datetime) and until > now
+    }
+    waiting[message_id] = now + PENDING_FOR
+    # The newest are kept: an older prompt's button then says it is no longer valid.
+    context.user_data[PENDING] = dict(sorted(waiting.items())[-PENDING_KEEP:])
+
+
 async def chose_ticket(update: Update, context: KefuContext) -> None:
     query = update.callback_query
     assert query is not None and context.user_data is not None
     ticket_id, message_id = CHOOSE.value(update) or (0, 0)
-    message = context.user_data.get(PENDING, {}).pop(message_id, None)
+    until = context.user_data.get(PENDING, {}).get(message_id)
     active, _ = await _candidates(context)
     ticket = next((t for t in active if t.id == ticket_id), None)
-    if message is None or ticket is None:
-        await query.answer(
-            context.t.t("This button is no longer valid. Please send your message again.")
+    fresh = isinstance(until, datetime) and until > context.kefu.clock.now()
+    if not fresh or ticket is None or ticket.staff_topic_id is None:
+        await answer(
+            update,
+            context,
+            context.t.t("This button is no longer valid. Please send your message again."),
         )
         return
-    await query.answer()
+    await answer(update, context)
     await query.edit_message_reply_markup(None)
-    await _add_to(update, context, ticket, message, confirm=True)
+    assert ticket.staff_chat_id is not None and update.effective_chat is not None
+    forwarded = await context.bot.forward_message(
+        ticket.staff_chat_id,
+        update.effective_chat.id,
+        message_id,
+        message_thread_id=ticket.staff_topic_id,
+        **relay_lane(context.bot),
+    )
+    context.user_data[PENDING].pop(message_id, None)
+    await lifecycle.record_customer_message(context.kefu, ticket.id, forwarded, in_topic=True)
+    await update.effective_chat.send_message(
+        context.t.t("Added to ticket {number}.", number=ticket.number)
+    )
 
 
-async def _add_to(
-    update: Update, context: KefuContext, ticket: Ticket, message: Message, confirm: bool = False
-) -> None:
+async def _add_to(update: Update, context: KefuContext, ticket: Ticket, message: Message) -> None:
     reopening = ticket.status == TicketStatus.RESOLVED
-    # The relay reopens a resolved ticket and tells the staff topic so.
-    await topics.relay_customer_message(context.bot, context.kefu, ticket.id, message)
+    # Recording reopens a resolved ticket and tells the staff topic so; the copy into the topic
+    # runs beside the update, so a customer writing fast is not held up by the group's budget.
+    if await topics.relay_customer_message(context.bot, context.kefu, ticket.id, message):
+        context.application.create_task(
+            relay.flush(context.bot, context.kefu, ticket.id), update=update
+        )
     if reopening:
         await message.reply_text(
             context.t.t(
@@ -111,8 +172,6 @@ async def _add_to(
             )
         )
         return
-    if confirm:
-        await message.reply_text(context.t.t("Added to ticket {number}.", number=ticket.number))
 
 
 async def edited(update: Update, context: KefuContext) -> None:

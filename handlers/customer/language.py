@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import KefuContext
 from bot.i18n import LANGUAGES
+from handlers.common.answers import answer
 from handlers.common.buttons import MENU_LANGUAGE
 from handlers.common.menus import LANGUAGE, language_menu, main_menu
 from storage import customers
@@ -17,8 +18,7 @@ async def ask_language(update: Update, context: KefuContext) -> None:
     message = update.effective_message
     assert message is not None
     text = context.t.t("Choose your language:")
-    if update.callback_query:
-        await update.callback_query.answer()
+    await answer(update, context)
     await message.reply_text(text, reply_markup=language_menu(context.t.language))
 
 
@@ -27,7 +27,7 @@ async def set_language(update: Update, context: KefuContext) -> None:
     assert query is not None
     language = LANGUAGE.value(update)
     if language not in LANGUAGES or context.customer_id is None:
-        await query.answer(context.t.t("This button is no longer valid."))
+        await answer(update, context, context.t.t("This button is no longer valid."))
         return
     kefu = context.kefu
     async with kefu.db.unit_of_work() as session:
@@ -35,7 +35,7 @@ async def set_language(update: Update, context: KefuContext) -> None:
         assert customer is not None
         await customers.set_language(session, customer, Language(language), now=kefu.clock.now())
     context.translator = kefu.catalogs.for_language(language)
-    await query.answer()
+    await answer(update, context)
     await query.edit_message_text(context.t.t("Language set to English."))
     assert query.message is not None
     await query.message.chat.send_message(

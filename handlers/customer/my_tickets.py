@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import KefuContext
 from domain.desk.wording import customer_status_name, type_name
+from handlers.common.answers import answer
 from handlers.common.buttons import MENU_TICKETS, Button, number
 from handlers.common.flow import WRITE_TO, say
 from handlers.common.menus import main_menu
@@ -62,7 +63,7 @@ async def show_ticket(update: Update, context: KefuContext) -> None:
         ticket = await tickets.get(session, ticket_id) if ticket_id is not None else None
         # Callback data can be forged: only the ticket's own customer may open it.
         if ticket is None or ticket.customer_id != context.customer_id:
-            await query.answer(context.t.t("This button is no longer valid."))
+            await answer(update, context, context.t.t("This button is no longer valid."))
             return
         record = [
             e for e in await events.history(session, ticket.id) if e.kind in CUSTOMER_VISIBLE
@@ -84,7 +85,7 @@ async def show_ticket(update: Update, context: KefuContext) -> None:
             ]
         ]
     )
-    await query.answer()
+    await answer(update, context)
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
         text[:4096], parse_mode=ParseMode.HTML, reply_markup=buttons
@@ -98,7 +99,7 @@ async def write_about(update: Update, context: KefuContext) -> None:
     async with context.kefu.db.read_only() as session:
         ticket = await tickets.get(session, ticket_id) if ticket_id is not None else None
     if ticket is None or ticket.customer_id != context.customer_id:
-        await query.answer(context.t.t("This button is no longer valid."))
+        await answer(update, context, context.t.t("This button is no longer valid."))
         return
     context.user_data[WRITE_TO] = ticket_id
     await say(

@@ -20,6 +20,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot.context import KefuContext
 from domain.privacy import consent, erasure
+from handlers.common.answers import answer
 from handlers.common.buttons import Button, number
 from handlers.common.consent import ACCEPT, DECLINE, WITHDRAW, show_notice
 from handlers.common.flow import has_draft
@@ -40,7 +41,7 @@ async def privacy(update: Update, context: KefuContext) -> None:
 async def accept(update: Update, context: KefuContext) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None and context.customer_id is not None
-    await query.answer()
+    await answer(update, context)
     await query.edit_message_reply_markup(None)
     if not context.consented:  # an old notice pressed again records nothing twice
         await consent.accept(
@@ -66,7 +67,7 @@ async def decline(update: Update, context: KefuContext) -> None:
     if context.consented:
         # An old notice's Decline, pressed after accepting: that is a withdrawal, confirm it.
         return await ask_to_withdraw(update, context)  # ends the update
-    await query.answer()
+    await answer(update, context)
     await query.edit_message_reply_markup(None)
     await consent.decline(context.kefu, context.customer_id)
     assert query.message is not None
@@ -93,10 +94,10 @@ def _confirmation(context: KefuContext, confirm: Button[int], label: str) -> Inl
 async def ask_to_withdraw(update: Update, context: KefuContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    await query.answer()
+    await answer(update, context)
     if not context.consented:
         await query.edit_message_reply_markup(None)
-        await show_notice(update, context, answered=True)
+        await show_notice(update, context)
         raise ApplicationHandlerStop
     await query.message.chat.send_message(
         context.t.render("privacy_confirm.html.j2", withdrawing=True),
@@ -123,13 +124,15 @@ async def confirmed(update: Update, context: KefuContext) -> None:
     asked = (CONFIRM_WITHDRAW if withdrawing else CONFIRM_FORGET).value(update)
     now = context.kefu.clock.now().timestamp()
     if asked is None or not 0 <= now - asked <= CONFIRM_FOR.total_seconds():
-        await query.answer(
+        await answer(
+            update,
+            context,
             context.t.t("This confirmation has expired. Nothing was erased: please ask again."),
-            show_alert=True,
+            alert=True,
         )
         await query.edit_message_reply_markup(None)
         raise ApplicationHandlerStop
-    await query.answer()
+    await answer(update, context)
     await query.edit_message_reply_markup(None)
     # The in-memory answers go first: PTB writes user_data back after the update, and an
     # empty one deletes the stored row the erasure also deletes.
@@ -156,7 +159,7 @@ async def confirmed(update: Update, context: KefuContext) -> None:
 async def keep(update: Update, context: KefuContext) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer(context.t.t("Nothing was changed."))
+    await answer(update, context, context.t.t("Nothing was changed."))
     await query.edit_message_reply_markup(None)
     raise ApplicationHandlerStop
 

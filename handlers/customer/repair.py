@@ -20,7 +20,6 @@ from handlers.common.flow import (
     Flow,
     Step,
     draft,
-    entry_points,
     fits,
     keyboard,
     reply,
@@ -378,4 +377,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build(entry_points(begin, MENU_REPAIR, "repair"), timeout_minutes)
+    return FLOW.build(FLOW.entry_points(begin, MENU_REPAIR, "repair"), timeout_minutes)

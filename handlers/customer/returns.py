@@ -19,7 +19,6 @@ from handlers.common.flow import (
     Flow,
     Step,
     draft,
-    entry_points,
     keyboard,
     reply,
     say,
@@ -271,4 +270,4 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build(entry_points(begin, MENU_RETURN, "return"), timeout_minutes)
+    return FLOW.build(FLOW.entry_points(begin, MENU_RETURN, "return"), timeout_minutes)

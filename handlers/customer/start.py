@@ -38,9 +38,19 @@ async def show_menu(update: Update, context: KefuContext) -> None:
     )
 
 
+async def nothing_to_cancel(update: Update, context: KefuContext) -> None:
+    """/cancel outside a flow (inside one, the flow takes it): the menu offers it everywhere."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        context.t.t("There is nothing to cancel. How can we help you?"),
+        reply_markup=main_menu(context.t),
+    )
+
+
 def build_handlers() -> list[BaseHandler]:
     return [
         CommandHandler("start", start),
+        CommandHandler("cancel", nothing_to_cancel),
         CommandHandler("help", show_help),
         CommandHandler("menu", show_menu),
     ]

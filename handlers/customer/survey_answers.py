@@ -36,6 +36,7 @@ from domain.surveys.questions import (
     ticket_question,
     valid_answer,
 )
+from handlers.common.answers import answer
 from handlers.common.flow import draft
 from storage import campaigns, customers, surveys
 from storage.events import Actor
@@ -79,7 +80,7 @@ async def _refuse(update: Update, context: KefuContext, verdict: Verdict) -> Non
         "final": t("Thank you, we already have your answer."),
         "closed": t("This survey has closed. Thank you all the same!"),
     }.get(verdict.kind, t("This button is no longer valid."))
-    await query.answer(text)
+    await answer(update, context, text)
     if verdict.kind in ("final", "closed"):
         await _drop_buttons(update)
 
@@ -128,7 +129,7 @@ async def ticket_star(update: Update, context: KefuContext, button: SurveyButton
     if verdict.kind != "recorded":
         await _refuse(update, context, verdict)
         return
-    await query.answer(context.t.t("Thank you!"))
+    await answer(update, context, context.t.t("Thank you!"))
     await query.edit_message_text(
         ticket_question(context.t, number, chosen=score),
         parse_mode=ParseMode.HTML,
@@ -178,7 +179,7 @@ async def campaign_answer(update: Update, context: KefuContext, button: SurveyBu
     if verdict.kind != "recorded":
         await _refuse(update, context, verdict)
         return
-    await query.answer(context.t.t("Thank you!"))
+    await answer(update, context, context.t.t("Thank you!"))
     await query.edit_message_text(
         answered_text(context.t, kind, texts, value),
         reply_markup=campaign_keyboard(context.t, kind, texts, button.target),
@@ -202,7 +203,7 @@ async def stop_campaigns(update: Update, context: KefuContext) -> None:
                 await customers.set_campaigns_opt_out(
                     session, customer, True, now=kefu.clock.now()
                 )
-    await query.answer()
+    await answer(update, context)
     await _drop_buttons(update)
     await query.get_bot().send_message(
         query.from_user.id,
@@ -220,7 +221,7 @@ async def no_comment(update: Update, context: KefuContext) -> None:
     query = update.callback_query
     assert query is not None and context.user_data is not None
     context.user_data.pop(COMMENT, None)
-    await query.answer(context.t.t("Thank you!"))
+    await answer(update, context, context.t.t("Thank you!"))
     await _drop_buttons(update)
 
 
@@ -282,7 +283,7 @@ async def on_button(update: Update, context: KefuContext) -> None:
     assert query is not None
     button = SurveyButton.parse(query.data)
     if button is None:
-        await query.answer(context.t.t("This button is no longer valid."))
+        await answer(update, context, context.t.t("This button is no longer valid."))
     elif button.action == Action.TICKET:
         await ticket_star(update, context, button)
     elif button.action == Action.CAMPAIGN:
@@ -292,7 +293,7 @@ async def on_button(update: Update, context: KefuContext) -> None:
     elif button.action == Action.STOP:
         await stop_campaigns(update, context)
     else:
-        await query.answer(context.t.t("This is a preview: nothing is recorded."))
+        await answer(update, context, context.t.t("This is a preview: nothing is recorded."))
     raise ApplicationHandlerStop
 
 

@@ -14,6 +14,7 @@ from telegram import Update, User
 from bot.context import KefuContext
 from bot.i18n import Translator
 from domain.desk import card as desk_card
+from handlers.common.answers import answer
 from storage import tickets
 from storage.events import Actor
 
@@ -52,7 +53,7 @@ async def staff_actor(update: Update, context: KefuContext) -> Actor | None:
     else:
         refusal = context.t.t("Sorry, only our support team can do that.")
     if update.callback_query:
-        await update.callback_query.answer(refusal, show_alert=True)
+        await answer(update, context, refusal, alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(refusal)
     return None

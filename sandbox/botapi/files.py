@@ -5,12 +5,13 @@ from __future__ import annotations
 import mimetypes
 
 from sandbox.botapi.registry import Call, bot_method
-from sandbox.errors import bad_request
-from sandbox.files import MAX_DOWNLOAD_SIZE
+from sandbox.errors import FILE_UNAVAILABLE, bad_request, entity_too_large
+from sandbox.files import MAX_DOWNLOAD_SIZE, MAX_UPLOAD_SIZE, StoreFull
 from sandbox.images import image_mime
 from sandbox.model import StoredFile
 from sandbox.objects import file_json
-from sandbox.params import UploadedFile
+from sandbox.params import Args, UploadedFile
+from sandbox.state import SandboxState
 
 _KIND_DIRS = {
     "photo": "photos",
@@ -18,6 +19,15 @@ _KIND_DIRS = {
     "sticker": "stickers",
     "video": "videos",
 }
+
+
+def check_uploads(state: SandboxState, args: Args) -> None:
+    """Refuses a request before it runs when one of its uploads is over Telegram's 50 MB, or
+    when storing them all would exceed the sandbox's cap (so an album is stored whole or not
+    at all)."""
+    sizes = [len(upload.data) for upload in args.files.values()]
+    if any(size > MAX_UPLOAD_SIZE for size in sizes) or not state.files.has_room(sum(sizes)):
+        raise entity_too_large()
 
 
 def _mime_for(kind: str, upload: UploadedFile) -> str:
@@ -34,9 +44,16 @@ def _mime_for(kind: str, upload: UploadedFile) -> str:
 def store_upload(call: Call, upload: UploadedFile, kind: str) -> StoredFile:
     # Telegram keeps a document's or video's name but not a photo's.
     file_name = upload.filename if kind in ("document", "video") else None
-    return call.state.files.add(
-        upload.data, _KIND_DIRS[kind], mime_type=_mime_for(kind, upload), file_name=file_name
-    )
+    try:
+        return call.state.files.add(
+            upload.data,
+            _KIND_DIRS[kind],
+            owner=call.bot.id,
+            mime_type=_mime_for(kind, upload),
+            file_name=file_name,
+        )
+    except StoreFull:
+        raise entity_too_large() from None
 
 
 def find_upload(call: Call, value: str) -> UploadedFile | None:
@@ -59,6 +76,9 @@ def input_file(call: Call, name: str, kind: str, value: str | None = None) -> St
         raise bad_request(f"there is no {kind} in the request")
     existing = call.state.files.get(value)
     if existing is not None:
+        if call.bot.id not in existing.bot_ids:
+            # A well-formed file_id of another bot: Telegram cannot find it for this one.
+            raise bad_request(FILE_UNAVAILABLE)
         return existing
     if "://" in value or "." in value:
         # The sandbox is offline and does not fetch URLs.
@@ -71,9 +91,9 @@ async def get_file(call: Call) -> dict:
     file_id = call.args.text("file_id").strip()
     if not file_id:
         raise bad_request('parameter "file_id" is required')
-    stored = call.state.files.get(file_id)
+    stored = call.state.files.for_bot(file_id, call.bot.id)
     if stored is None:
-        raise bad_request("wrong file_id or the file is temporarily unavailable")
+        raise bad_request(FILE_UNAVAILABLE)
     if len(stored.data) > MAX_DOWNLOAD_SIZE:
         raise bad_request("file is too big")
     return file_json(stored)

@@ -69,6 +69,9 @@ async def run_method(
         result = await handler(Call(state, bot, args, name))
     except ApiError as error:
         return error.error_code, error.body()
+    # Whatever files the bot is shown in a result (a reply's photo, a forwarded document) are
+    # its own from now on: on Telegram it would get its own file_id for each.
+    state.files.share(bot.id, result.value if isinstance(result, Described) else result)
     if isinstance(result, Described):
         return 200, {"ok": True, "result": result.value, "description": result.description}
     return 200, {"ok": True, "result": result}

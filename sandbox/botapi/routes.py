@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.botapi.files import check_uploads
 from sandbox.botapi.registry import canonical_name, run_method
 from sandbox.errors import ApiError, not_found
 from sandbox.faults import Fault
@@ -63,11 +64,15 @@ async def _faulted(
 async def handle_bot_api(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     method = request.match_info["method"]
+    bot: Bot | None = None
+    args = Args()
     try:
         bot = state.bot_for_token(request.match_info["token"])
         args = await read_args(request)
+        check_uploads(state, args)
     except ApiError as error:
-        state.calls.record(None, canonical_name(method), {}, error.body())
+        bot_id = bot.id if bot is not None else None
+        state.calls.record(bot_id, canonical_name(method), args.logged, error.body())
         state.observe(canonical_name(method), error.body())
         return telegram_response(error.error_code, error.body())
     fault = state.faults.take(canonical_name(method))
@@ -86,10 +91,11 @@ async def handle_no_method(request: web.Request) -> web.StreamResponse:
 async def handle_file_download(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     try:
-        state.bot_for_token(request.match_info["token"])
+        bot = state.bot_for_token(request.match_info["token"])
     except ApiError as error:
         return telegram_response(error.error_code, error.body())
-    stored = state.files.by_path(request.match_info["path"])
+    # Another bot's file is not there for this token, as on Telegram's file server.
+    stored = state.files.path_for_bot(request.match_info["path"], bot.id)
     if stored is None:
         return telegram_response(404, not_found().body())
     content_type = stored.mime_type or "application/octet-stream"

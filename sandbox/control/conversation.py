@@ -32,7 +32,7 @@ from sandbox.control.common import (
 )
 from sandbox.entities import detect_entities
 from sandbox.errors import ControlError
-from sandbox.files import STICKER_WEBP
+from sandbox.files import STICKER_WEBP, StoreFull
 from sandbox.images import image_mime
 from sandbox.model import Conversation, StoredMessage
 from sandbox.objects import message_json, topic_json
@@ -112,10 +112,14 @@ async def post_message(request: web.Request) -> web.Response:
     data = await body(request)
     state = state_of(request)
     person = human(state, data.get("from"))
+    try:
+        content = _content(state, data)
+    except StoreFull as full:
+        raise ControlError(413, str(full)) from None
     conversation, msg = write(
         state,
         person,
-        _content(state, data),
+        content,
         chat_id=as_int(data.get("chat_id"), "chat_id", required=False),
         bot_id=data.get("bot_id"),
         thread_id=as_int(data.get("message_thread_id"), "message_thread_id", required=False),
@@ -148,6 +152,9 @@ async def post_callback(request: web.Request) -> web.Response:
     data = await body(request)
     state = state_of(request)
     person = human(state, data.get("from"))
+    forged = data.get("forged", False)
+    if not isinstance(forged, bool):
+        raise ControlError(400, '"forged" must be true or false')
     pending = press(
         state,
         person,
@@ -155,6 +162,7 @@ async def post_callback(request: web.Request) -> web.Response:
         need_int(data.get("message_id"), "message_id"),
         str(data.get("data", "")),
         data.get("bot_id"),
+        forged=forged,
     )
     timeout = min(float(data.get("timeout", 5.0)), MAX_WAIT)
     with contextlib.suppress(TimeoutError):

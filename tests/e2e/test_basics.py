@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.services import Kefu
 from sandbox.client import SandboxClient, SandboxUser
+from storage import tickets
+from storage.enums import TicketStatus
 from tests.conftest import STAFF_CHAT_ID, RunningBot, accept_privacy
 from tests.e2e.helpers import ask_a_person, wait_for_topic
 
@@ -116,7 +119,7 @@ async def test_command_menus_are_registered_per_audience_and_language(
 
 
 async def test_a_non_member_in_the_staff_group_is_neither_relayed_nor_obeyed(
-    alice: SandboxUser, mallory: SandboxUser, client: SandboxClient
+    alice: SandboxUser, mallory: SandboxUser, client: SandboxClient, kefu: Kefu
 ) -> None:
     # A public staff group lets anyone write without joining; membership is what makes staff.
     await client.create_group(
@@ -127,12 +130,21 @@ async def test_a_non_member_in_the_staff_group_is_neither_relayed_nor_obeyed(
     assert "K-000001 is open" in await ask_a_person(alice, "Is there a store in Suzhou?")
     topic = await wait_for_topic(client, "#K-000001")
     thread = topic["message_thread_id"]
+    desk = client.chat(STAFF_CHAT_ID, thread)
+    # The card comes once the topic is the ticket's: from then on the topic is answered.
+    await desk.wait_until(lambda posts: any("#K-000001" in (m.get("text") or "") for m in posts))
 
-    await mallory.send("Your refund is approved, send me your card number", chat_id=STAFF_CHAT_ID,
-                       thread_id=thread)  # fmt: skip
-    await mallory.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=thread)
-    refusal = await client.chat(STAFF_CHAT_ID, thread).wait_for_text("only our support team")
-    assert refusal["reply_to_message"]["from"]["id"] == mallory.id
+    # Each message gets its own refusal, awaited before the next, so neither is mistaken for
+    # the other.
+    for text in ("Your refund is approved, send me your card number", "/resolve"):
+        sent = await mallory.send(text, chat_id=STAFF_CHAT_ID, thread_id=thread)
+        refusal = await desk.wait_for_text("only our support team")
+        assert refusal["reply_to_message"]["message_id"] == sent["message_id"], text
+        assert refusal["reply_to_message"]["from"]["id"] == mallory.id
+
+    async with kefu.db.read_only() as session:
+        ticket = await tickets.get_by_number(session, "K-000001")
+    assert ticket is not None and ticket.status == TicketStatus.OPEN
     customer_chat = await alice.chat.messages()
     assert not any("refund" in (m.get("text") or "") for m in customer_chat)
     assert not any("resolved" in (m.get("text") or "") for m in customer_chat)

@@ -9,9 +9,10 @@ import pytest
 from bot.clock import ShiftedClock
 from bot.services import Kefu
 from sandbox.client import SandboxClient, SandboxUser
-from storage import selfservice
+from storage import flow_state, selfservice
 from tests.conftest import STAFF_CHAT_ID, accept_privacy
 from tests.e2e.helpers import TINY_PNG, ask_a_person, business_today, wait_for_topic
+from tests.e2e.privacy_scan import wait_until_inbox_handled
 
 pytestmark = pytest.mark.usefixtures("kefu_bot")
 
@@ -176,6 +177,31 @@ async def test_several_open_tickets_ask_which_one(alice: SandboxUser, client: Sa
     await alice.chat.wait_for_text("Added to ticket K-000002")
     topic = await wait_for_topic(client, "#K-000002")
     await client.chat(STAFF_CHAT_ID, topic["message_thread_id"]).wait_for_text("Any news?")
+
+
+async def test_unanswered_which_ticket_prompts_keep_only_a_bounded_few_ids(
+    alice: SandboxUser, client: SandboxClient, kefu: Kefu
+) -> None:
+    """Messages waiting for a ticket choice are kept as ids with an expiry, the newest 20, not
+    whole messages: the stored flow state stays small however much the customer writes."""
+    await accept_privacy(alice)
+    for question in ("Where is my invoice?", "Do you sell spare remote controls?"):
+        await ask_a_person(alice, question)
+    for n in range(30):
+        await alice.send(f"Any news? ({n}) " + "x" * 500)
+        await alice.chat.wait_for_text("Which one is this about?")
+    prompts = [m for m in await alice.chat.messages() if "Which one" in (m.get("text") or "")]
+    await wait_until_inbox_handled(kefu)  # each update's flow state is written by then
+    async with kefu.db.read_only() as session:
+        stored = await flow_state.all_user_data(session)
+    assert len(stored[alice.id]) < 2000  # 30 messages of 500 characters would be over 15 000
+
+    oldest = await alice.press("K-000002 · Consultation", message_id=prompts[0]["message_id"])
+    assert oldest is not None and "no longer valid" in oldest["text"]
+    await alice.press("K-000002 · Consultation", message_id=prompts[-1]["message_id"])
+    await alice.chat.wait_for_text("Added to ticket K-000002")
+    topic = await wait_for_topic(client, "#K-000002")
+    await client.chat(STAFF_CHAT_ID, topic["message_thread_id"]).wait_for_text("Any news? (29)")
 
 
 async def test_writing_within_the_reopen_window_reopens_and_after_it_starts_afresh(

@@ -161,6 +161,21 @@ async def test_a_repair_request_opens_a_topic_with_its_card_and_photo(
     assert await client.file(copied["photo"][-1]["file_id"]) == TINY_PNG
 
 
+async def test_a_ticket_left_without_a_topic_gets_one_as_soon_as_kefu_starts(
+    kefu_bot: RunningBot, desk_bot: Bot, alice: SandboxUser, client: SandboxClient
+) -> None:
+    """A crash between a ticket's commit and its topic: the restart opens the topic at once,
+    not at the announce job's first tick (30 s later), which a bot crashing more often than
+    that would never reach."""
+    await kefu_bot.stop()
+    assert kefu_bot.kefu is not None
+    number = await open_ticket(
+        kefu_bot.kefu, desk_bot, alice, language=Language.EN, announce=False
+    )
+    await kefu_bot.start()
+    await wait_for_topic(client, f"#{number} ", timeout=5)
+
+
 async def test_announcing_twice_opens_one_topic_and_copies_what_came_before(
     kefu: Kefu, desk_bot: Bot, wang: SandboxUser, client: SandboxClient
 ) -> None:
@@ -390,6 +405,32 @@ async def test_card_buttons_claim_prioritise_and_resolve(
         Priority.URGENT,
         TicketStatus.RESOLVED,
     )
+
+
+async def test_a_forged_card_button_cannot_act_on_another_ticket(
+    kefu: Kefu, desk_bot: Bot, alice: SandboxUser, staff_member: SandboxUser, client: SandboxClient
+) -> None:
+    """A modified client can send any callback data: `desk:close:<other>` pressed on ticket 1's
+    card is refused, and neither ticket nor card changes."""
+    await accept_privacy(alice)
+    first = await open_ticket(kefu, desk_bot, alice, language=Language.EN)
+    second = await open_ticket(kefu, desk_bot, alice, language=Language.EN)
+    topic = await topic_of(client, first)
+    card = await topic.wait_for_text(f"#{first}")
+    other, _ = await ticket_state(kefu, second)
+
+    answer = await staff_member.press_forged(
+        f"desk:close:{other.id}",
+        message_id=card["message_id"],
+        chat_id=STAFF_CHAT_ID,
+        thread_id=topic.thread_id,
+    )
+    assert answer is not None and "no longer valid" in answer["text"]
+    for number in (first, second):
+        ticket, _ = await ticket_state(kefu, number)
+        assert ticket.status == TicketStatus.OPEN
+    shown = next(m for m in await topic.messages() if m["message_id"] == card["message_id"])
+    assert f"#{first}" in text_of(shown) and "edit_date" not in shown
 
 
 async def test_commands_change_the_ticket_and_close_its_topic(

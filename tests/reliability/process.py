@@ -1,82 +1,181 @@
-"""Kefu as a real subprocess against an in-process sandbox, for kill -9 tests."""
+"""Kefu as a real subprocess (`python -m bot run`) against an in-process sandbox, for kill -9
+tests, on SQLite or PostgreSQL (the `database_url` fixture of tests/conftest.py gives each test
+a fresh one of either).
+
+The sandbox runs in the test's event loop, so a test sees each message the moment Kefu's call
+reaches the sandbox, before Kefu has its answer: a kill sent then lands between a send and
+whatever Kefu does after it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
-import sqlite3
-import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import create_engine
+from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class BotProcess:
-    def __init__(self, api_url: str, token: str, database: Path, **env: str) -> None:
-        self.database = database
-        self.log = database.with_suffix(".log")  # the bot's stderr, kept for a failing test
+class KefuProcess:
+    """One Kefu deployment: started, SIGKILLed and started again on the same database."""
+
+    def __init__(self, api_url: str, database_url: str, log: Path, **env: str) -> None:
+        self.api_url = api_url
+        self.database_url = database_url
+        self.log = log  # the bot's stdout and stderr, every run appended, for a failing test
         clean = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
         self.env = {
             **clean,
-            "KEFU_BOT_TOKEN": token,
+            "KEFU_BOT_TOKEN": TOKEN,
             "KEFU_API_URL": api_url,
-            "KEFU_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+            "KEFU_DATABASE_URL": database_url,
+            "KEFU_LOG_LEVEL": "WARNING",
+            "KEFU_RATE_LIMIT": "false",
             **env,
         }
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+        self._running_before = 0
+        self._engine: AsyncEngine | None = None
 
-    def start(self) -> None:
+    async def start(self, *, clock_offset: float = 0.0) -> None:
+        """Start Kefu, its clock `clock_offset` seconds ahead of the real one."""
+        env = {**self.env, "KEFU_CLOCK_OFFSET_SECONDS": f"{clock_offset:.3f}"}
+        self._running_before = await self._runs_so_far()
+        self.starts += 1
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
+            stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+            log.write(f"--- start {self.starts} at {stamp}\n".encode())
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=log, stderr=log
             )
 
-    def kill(self) -> None:
+    async def kill(self) -> None:
         """SIGKILL: no clean-up runs, as when a machine loses power."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        with self.log.open("ab") as log:
+            stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+            log.write(f"--- killed at {stamp}\n".encode())
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+    async def restart(self) -> None:
+        await self.kill()
+        await self.start()
 
-    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.database) as connection:
-            return connection.execute(sql, args).fetchall()
+    async def ready(self, timeout: float = 30) -> None:
+        """Wait until the last start is up: its signal handlers are installed and it polls."""
+
+        async def started() -> bool:
+            return await self._runs_so_far() > self._running_before
+
+        await self.until(started, timeout, "Kefu starts polling")
+
+    async def _runs_so_far(self) -> int:
+        """How often a Kefu has begun polling: each start first drops any webhook."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{self.api_url}/sandbox/api/calls", params={"method": "deleteWebhook"}
+            ) as response,
+        ):
+            return len((await response.json())["calls"])
+
+    async def stop(self) -> int | None:
+        """SIGTERM and wait for a clean exit; its code (None if Kefu was not running)."""
+        if self.process is None or self.process.returncode is not None:
+            return None
+        await self.ready()  # a SIGTERM earlier would find Python's default handler
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), 20)
+        except TimeoutError:
+            await self.kill()
+            raise
+
+    async def close(self) -> None:
+        """Stop Kefu if it runs and let go of the database (the fixture may drop it)."""
+        if self.process is not None and self.process.returncode is None:
+            await self.kill()
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    async def runs_for(self, seconds: float) -> None:
+        """Let the process work for `seconds`; it must not exit on its own meanwhile."""
+        assert self.process is not None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.process.wait(), seconds)
+        assert self.process.returncode is None, f"Kefu exited; see its log:\n{self.tail()}"
+
+    async def until(self, check: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
+        """Re-check `check` every 0.1 s until it returns something truthy, while Kefu runs."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not (result := await check()):
+                    await self.runs_for(0.1)
+                return result
+        except TimeoutError:
+            raise AssertionError(
+                f"not within {timeout} s: {what}; Kefu's log:\n{self.tail()}"
+            ) from None
+
+    async def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Rows of `sql` in Kefu's database, read beside the running process."""
+        if self._engine is None:
+            self._engine = create_engine(self.database_url)
+        async with self._engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(text(sql), params)]
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        rows = await self.query(sql, **params)
+        return rows[0][0] if rows else None
+
+    def tail(self, size: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-size:] if self.log.exists() else "(empty)"
+
+    def log_lines(self, fragment: str) -> list[str]:
+        if not self.log.exists():
+            return []
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if fragment in line]
 
 
 async def wait_for(condition: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
     """Polls `condition` (sync or async) until it returns something truthy."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result = condition()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return result
-            await asyncio.sleep(0.05)  # a polling interval, not a synchronisation guess
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                result = condition()
+                if asyncio.iscoroutine(result):
+                    result = await result
+                if result:
+                    return result
+                await asyncio.sleep(0.05)  # a polling interval, not a synchronisation guess
+    except TimeoutError:
+        raise AssertionError(f"not within {timeout} s: {what}") from None
 
 
-async def telegram_holds_nothing(base_url: str, token: str) -> bool:
+async def telegram_holds_nothing(base_url: str) -> bool:
     """True once every update has been confirmed by a poll (Telegram would not resend it)."""
     async with (
         aiohttp.ClientSession() as session,
-        session.get(f"{base_url}/bot{token}/getWebhookInfo") as response,
+        session.get(f"{base_url}/bot{TOKEN}/getWebhookInfo") as response,
     ):
         info = await response.json()
     return info["result"]["pending_update_count"] == 0

@@ -2,15 +2,13 @@
 
 Every recipient must get the question, and only the sends in flight at the moment of the kill
 (at most the sender's concurrency) may reach someone twice. The sandbox runs in this test's
-event loop; Kefu runs as `python -m bot run` against it (KEFU_API_URL).
+event loop; Kefu runs as `python -m bot run` against it (KEFU_API_URL), on SQLite and on
+PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -32,10 +30,9 @@ from storage.survey_models import (
     DeliveryStatus,
     Repeat,
 )
-from tests.conftest import TOKEN
+from tests.reliability.process import KefuProcess
 from tests.storage.conftest import NOW
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN_ID = 3001
 RECIPIENTS = 200
 FIRST_ID = 700_000
@@ -71,40 +68,23 @@ async def _prepare(client: SandboxClient, url: str) -> list[int]:
     return ids
 
 
-async def _start_kefu(sandbox: RunningSandbox, url: str, log: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "KEFU_BOT_TOKEN": TOKEN,
-        "KEFU_API_URL": sandbox.base_url,
-        "KEFU_DATABASE_URL": url,
-        "KEFU_ADMIN_IDS": str(ADMIN_ID),
-        "KEFU_LOG_LEVEL": "WARNING",
-    }
-    command = ["-m", "bot", "run"]
-    with log.open("ab") as output:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, *command, cwd=ROOT, env=env, stdout=output, stderr=output
-        )
-
-
 async def _sends(client: SandboxClient) -> Counter[int]:
     calls = await client.calls("sendMessage")
     return Counter(int(call["params"]["chat_id"]) for call in calls if call["ok"])
 
 
-def _tail(log: Path) -> str:
-    return log.read_text()[-3000:] if log.exists() else "(empty)"
-
-
 async def _wait_for(
-    client: SandboxClient, condition: Callable[[], Awaitable[bool]], timeout: float, log: Path
+    client: SandboxClient,
+    condition: Callable[[], Awaitable[bool]],
+    timeout: float,
+    kefu: KefuProcess,
 ) -> None:
     """Re-check `condition` on every sandbox event until it holds."""
     deadline = time.monotonic() + timeout
     seq = (await client.events())["seq"]
     while not await condition():
         remaining = deadline - time.monotonic()
-        assert remaining > 0, f"not within {timeout} s; Kefu's log:\n{_tail(log)}"
+        assert remaining > 0, f"not within {timeout} s; Kefu's log:\n{kefu.tail()}"
         seq = (await client.events(after=seq, timeout=min(remaining, 0.5)))["seq"]
 
 
@@ -119,35 +99,39 @@ async def _queued(url: str) -> int:
 
 
 async def test_a_campaign_killed_mid_send_resumes_and_reaches_everyone_once(
-    sandbox: RunningSandbox, client: SandboxClient, tmp_path: Path
+    sandbox: RunningSandbox, client: SandboxClient, database_url: str, tmp_path: Path
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}"
-    log = tmp_path / "kefu.log"
+    url = database_url
     ids = await _prepare(client, url)
-    first = await _start_kefu(sandbox, url, log)
+    # Kefu paces its sends, as deployed: the sandbox's flood limits are on.
+    kefu = KefuProcess(
+        sandbox.base_url,
+        url,
+        tmp_path / "kefu.log",
+        KEFU_ADMIN_IDS=str(ADMIN_ID),
+        KEFU_RATE_LIMIT="true",
+    )
     try:
+        await kefu.start()
 
         async def some_sent() -> bool:
             return sum((await _sends(client)).values()) >= KILL_AFTER
 
-        await _wait_for(client, some_sent, 30, log)
-    finally:
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
-    before_restart = sum((await _sends(client)).values())
-    assert before_restart < RECIPIENTS, "the campaign finished before the kill"
+        await _wait_for(client, some_sent, 30, kefu)
+        await kefu.kill()
+        before_restart = sum((await _sends(client)).values())
+        assert before_restart < RECIPIENTS, "the campaign finished before the kill"
 
-    second = await _start_kefu(sandbox, url, log)
-    try:
+        await kefu.start()
 
         async def all_sent() -> bool:
             sends = await _sends(client)
             return all(sends[i] for i in ids) and await _queued(url) == 0
 
-        await _wait_for(client, all_sent, 60, log)
+        await _wait_for(client, all_sent, 60, kefu)
+        assert await kefu.stop() == 0
     finally:
-        second.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(second.wait(), 20)
+        await kefu.close()
 
     sends = await _sends(client)
     duplicates = sum(count - 1 for count in sends.values() if count > 1)

@@ -1,0 +1,131 @@
+"""Telegram's send budget, shared out by lanes: answers first, relays after.
+
+A group takes about 20 messages a minute. Posts into the staff group are of two kinds: what
+someone is waiting for (SLA alerts, answers to staff commands, a new ticket's card) and copies
+of what customers wrote. One customer writing fast must not push an SLA alert or a staff
+member's `/sla` minutes back, so copies go through the `RELAY` lane: in each group one relay at
+a time waits, and it takes a token only while `RESERVE` more are left, which stay for
+everything else. Under a flood the copies thus use what the budget can spare, and, as the desk
+merges what piles up meanwhile (`domain.desk.relay`), few posts carry all of it.
+
+This is PTB's `BaseRateLimiter` (as its `AIORateLimiter`, on aiolimiter's leaky buckets: 30
+messages a second in all, 20 a minute per group), with the lanes added and a 429 retried after
+Telegram's `retry_after`. Without `limits` (tests, benches with Telegram's limits off) nothing is
+throttled, but the lanes' arguments are still accepted, so calling code is the same either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot
+from telegram.constants import FloodLimit
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter, ExtBot
+
+from bot.retry import retry_after_seconds
+
+RELAY = {"lane": "relay"}  # `rate_limit_args` of a copy of a customer's message
+RESERVE = 5  # tokens of a group's budget that relays leave for everything else
+GROUP_PERIOD = 60.0
+
+Callback = Callable[..., Coroutine[Any, Any, Any]]
+
+
+class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
+    def __init__(self, *, max_retries: int, limits: bool = True) -> None:
+        self._overall = AsyncLimiter(FloodLimit.MESSAGES_PER_SECOND, 1) if limits else None
+        self._group_rate = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP if limits else 0
+        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._relay_lanes: dict[int | str, asyncio.Semaphore] = {}
+        self._max_retries = max_retries
+        self._retry_after = asyncio.Event()
+        self._retry_after.set()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | int | None,
+    ) -> Any:
+        relay = isinstance(rate_limit_args, dict) and rate_limit_args.get("lane") == "relay"
+        retries = rate_limit_args if isinstance(rate_limit_args, int) else self._max_retries
+        chat_id = data.get("chat_id")
+        with contextlib.suppress(ValueError, TypeError):
+            chat_id = int(chat_id)  # type: ignore[arg-type]
+        group = (
+            chat_id
+            if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
+            else None
+        )
+        for attempt in range(retries + 1):
+            try:
+                return await self._run(callback, args, kwargs, chat_id is not None, group, relay)
+            except RetryAfter as error:
+                if attempt == retries:
+                    raise
+                self._retry_after.clear()  # every send waits out Telegram's pause
+                await asyncio.sleep(retry_after_seconds(error) + 0.1)
+            finally:
+                self._retry_after.set()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _run(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        chat: bool,
+        group: int | str | None,
+        relay: bool,
+    ) -> Any:
+        budget = self._group(group) if group is not None and self._group_rate else None
+        if relay and budget is not None:
+            assert group is not None
+            async with self._relay_lanes.setdefault(group, asyncio.Semaphore(1)):
+                # aiolimiter signals no "N tokens free"; one comes back every period / rate,
+                # so looking again at that pace is the bucket's own granularity.
+                while not budget.has_capacity(RESERVE + 1):  # noqa: ASYNC110
+                    await asyncio.sleep(GROUP_PERIOD / self._group_rate)
+                return await self._send(callback, args, kwargs, chat, budget)
+        return await self._send(callback, args, kwargs, chat, budget)
+
+    async def _send(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        chat: bool,
+        budget: AsyncLimiter | None,
+    ) -> Any:
+        overall = self._overall if chat and self._overall is not None else None
+        async with budget or contextlib.nullcontext(), overall or contextlib.nullcontext():
+            await self._retry_after.wait()
+            return await callback(*args, **kwargs)
+
+    def _group(self, group: int | str) -> AsyncLimiter:
+        budget = self._groups.get(group)
+        if budget is None:
+            budget = self._groups[group] = AsyncLimiter(self._group_rate, GROUP_PERIOD)
+        return budget
+
+
+def relay_lane(bot: Bot) -> dict[str, Any]:
+    """The keyword arguments that send a call through the relay lane, where `bot` has one
+    (a plain `telegram.Bot`, as some tests use, takes no `rate_limit_args`)."""
+    if isinstance(bot, ExtBot) and isinstance(bot.rate_limiter, LaneRateLimiter):
+        return {"rate_limit_args": RELAY}
+    return {}

@@ -1,0 +1,106 @@
+"""Random sessions of customers and staff against the real Kefu, through the sandbox.
+
+Whatever people send or press, in whatever order and wherever (huge, blank-looking, right-to-left
+or markup-like texts, media, old, double-tapped and forged buttons, commands in the wrong chat,
+staff work in topics), after every session:
+
+- no handler failed (nothing logged at ERROR by Kefu or PTB: "handler failed", an update left
+  in the inbox, ...);
+- Telegram refused none of Kefu's calls (no 400 "message is not modified", no double answer to
+  a press, no text over 4096 characters, ...) and every press was answered exactly once;
+- Kefu still answers: /help gets its reply, for a bystander and for everyone who acted.
+
+Each example gets a fresh sandbox, database and bot (a quarter of a second), so that a failure
+shrinks to a sequence that fails on its own. The seed is random per run and printed on failure:
+KEFU_FUZZ_SEED=<seed> replays a run, KEFU_FUZZ_EXAMPLES=<n> sets the number of examples, and
+KEFU_SLOW_TESTS=1 runs the long variant too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from tests import postgres
+from tests.fuzz.actions import Action, sessions
+from tests.fuzz.databases import PostgresTemplate, SqliteTemplate, Template
+from tests.fuzz.world import FuzzWorld
+
+SEED = int(os.environ.get("KEFU_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
+SLOW = os.environ.get("KEFU_SLOW_TESTS") == "1"
+EXAMPLES = os.environ.get("KEFU_FUZZ_EXAMPLES")  # overrides either test's number of examples
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def template(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Template]:
+    """The migrated database every example's database is copied from."""
+    made: Template | None
+    if request.param == "sqlite":
+        made = SqliteTemplate(tmp_path)
+    else:
+        made = asyncio.run(PostgresTemplate.create())
+        if made is None:
+            pytest.skip(postgres.UNREACHABLE)
+    asyncio.run(made.prepare())
+    try:
+        yield made
+    finally:
+        asyncio.run(made.dispose())
+
+
+async def play(session: list[Action], template: Template) -> None:
+    async with template.fresh() as database_url, FuzzWorld.open(database_url) as world:
+        for action in session:
+            await world.perform(action)
+        problems = await world.problems()
+        if problems:
+            raise AssertionError(
+                f"{len(problems)} problem(s) (replay the run with KEFU_FUZZ_SEED={SEED}):\n"
+                + "\n".join(f"- {p}" for p in problems)
+                + "\n\nwhat happened:\n"
+                + "\n".join(f"  {line}" for line in world.transcript)
+                + "\n\n"
+                + await world.describe_chats()
+            )
+
+
+def fuzz(template: Template, *, examples: int, actions: int) -> None:
+    @seed(SEED)
+    @settings(
+        max_examples=int(EXAMPLES) if EXAMPLES else examples,
+        deadline=None,
+        database=None,  # nothing written into the working tree; the seed replays a run
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        # No "explain" phase: it replays the failure many more times, to say little here.
+        phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink],
+    )
+    @given(session=sessions(actions))
+    def any_session_leaves_kefu_healthy(session: list[Action]) -> None:
+        asyncio.run(play(session, template))
+
+    print(f"fuzzing with KEFU_FUZZ_SEED={SEED}")
+    any_session_leaves_kefu_healthy()
+
+
+# PostgreSQL gets fewer examples: what differs there is the database, not the conversation.
+CI_EXAMPLES = {"sqlite": 40, "postgresql": 10}
+
+
+@pytest.mark.timeout(900)  # generating takes well under a minute; shrinking a failure, longer
+def test_random_sessions_leave_kefu_healthy(template: Template) -> None:
+    kind = "sqlite" if isinstance(template, SqliteTemplate) else "postgresql"
+    fuzz(template, examples=CI_EXAMPLES[kind], actions=10)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+@pytest.mark.skipif(not SLOW, reason="the long fuzzing run needs KEFU_SLOW_TESTS=1")
+def test_long_random_sessions_leave_kefu_healthy(template: Template) -> None:
+    fuzz(template, examples=400, actions=30)
