@@ -20,7 +20,7 @@ from bot.context import KefuContext
 from bot.send_budget import relay_lane
 from domain.desk import lifecycle, relay, topics
 from domain.desk.wording import type_name
-from handlers.common.answers import answer
+from handlers.common.answers import answer, drop_buttons
 from handlers.common.buttons import Button, number_pair
 from handlers.common.flow import WRITE_TO
 from handlers.common.menus import main_menu
@@ -140,7 +140,7 @@ async def chose_ticket(update: Update, context: KefuContext) -> None:
         )
         return
     await answer(update, context)
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update, context)
     assert ticket.staff_chat_id is not None and update.effective_chat is not None
     forwarded = await context.bot.forward_message(
         ticket.staff_chat_id,

@@ -20,7 +20,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot.context import KefuContext
 from domain.privacy import consent, erasure
-from handlers.common.answers import answer
+from handlers.common.answers import answer, drop_buttons
 from handlers.common.buttons import Button, number
 from handlers.common.consent import ACCEPT, DECLINE, WITHDRAW, show_notice
 from handlers.common.flow import has_draft
@@ -42,7 +42,7 @@ async def accept(update: Update, context: KefuContext) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None and context.customer_id is not None
     await answer(update, context)
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update, context)
     if not context.consented:  # an old notice pressed again records nothing twice
         await consent.accept(
             context.kefu,
@@ -68,7 +68,7 @@ async def decline(update: Update, context: KefuContext) -> None:
         # An old notice's Decline, pressed after accepting: that is a withdrawal, confirm it.
         return await ask_to_withdraw(update, context)  # ends the update
     await answer(update, context)
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update, context)
     await consent.decline(context.kefu, context.customer_id)
     assert query.message is not None
     await query.message.chat.send_message(
@@ -96,7 +96,7 @@ async def ask_to_withdraw(update: Update, context: KefuContext) -> None:
     assert query is not None and query.message is not None
     await answer(update, context)
     if not context.consented:
-        await query.edit_message_reply_markup(None)
+        await drop_buttons(update, context)
         await show_notice(update, context)
         raise ApplicationHandlerStop
     await query.message.chat.send_message(
@@ -130,10 +130,10 @@ async def confirmed(update: Update, context: KefuContext) -> None:
             context.t.t("This confirmation has expired. Nothing was erased: please ask again."),
             alert=True,
         )
-        await query.edit_message_reply_markup(None)
+        await drop_buttons(update, context)
         raise ApplicationHandlerStop
     await answer(update, context)
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update, context)
     # The in-memory answers go first: PTB writes user_data back after the update, and an
     # empty one deletes the stored row the erasure also deletes.
     in_progress = has_draft(context)
@@ -160,7 +160,7 @@ async def keep(update: Update, context: KefuContext) -> None:
     query = update.callback_query
     assert query is not None
     await answer(update, context, context.t.t("Nothing was changed."))
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update, context)
     raise ApplicationHandlerStop
 
 

@@ -12,14 +12,12 @@ presses, and presses on expired surveys, are answered politely and change nothin
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
@@ -36,7 +34,7 @@ from domain.surveys.questions import (
     ticket_question,
     valid_answer,
 )
-from handlers.common.answers import answer
+from handlers.common.answers import answer, drop_buttons
 from handlers.common.flow import draft
 from storage import campaigns, customers, surveys
 from storage.events import Actor
@@ -82,15 +80,7 @@ async def _refuse(update: Update, context: KefuContext, verdict: Verdict) -> Non
     }.get(verdict.kind, t("This button is no longer valid."))
     await answer(update, context, text)
     if verdict.kind in ("final", "closed"):
-        await _drop_buttons(update)
-
-
-async def _drop_buttons(update: Update) -> None:
-    query = update.callback_query
-    assert query is not None
-    # Already without buttons: Telegram answers "message is not modified".
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(None)
+        await drop_buttons(update, context)
 
 
 def _ask_comment(context: KefuContext, kind: str, target: int) -> None:
@@ -204,7 +194,7 @@ async def stop_campaigns(update: Update, context: KefuContext) -> None:
                     session, customer, True, now=kefu.clock.now()
                 )
     await answer(update, context)
-    await _drop_buttons(update)
+    await drop_buttons(update, context)
     await query.get_bot().send_message(
         query.from_user.id,
         context.t.t(
@@ -222,7 +212,7 @@ async def no_comment(update: Update, context: KefuContext) -> None:
     assert query is not None and context.user_data is not None
     context.user_data.pop(COMMENT, None)
     await answer(update, context, context.t.t("Thank you!"))
-    await _drop_buttons(update)
+    await drop_buttons(update, context)
 
 
 def _pending_comment(context: KefuContext) -> dict[str, Any] | None:

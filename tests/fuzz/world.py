@@ -144,18 +144,13 @@ class FuzzWorld:
                     world = cls(sandbox, client, kefu, clock, cast, log)
                     await world._desk_ready()
                     yield world
-                    stop.set()
-                    try:
-                        await asyncio.wait_for(polling, STOP_TIMEOUT)
-                    except TimeoutError:
+                    if not await _stopped(polling, stop):
                         raise AssertionError(
                             f"Kefu did not stop within {STOP_TIMEOUT:g} s after the session"
-                        ) from None
+                        )
         finally:
-            stop.set()
-            if polling is not None and not polling.done():
-                polling.cancel()
-                await asyncio.gather(polling, return_exceptions=True)
+            if polling is not None:
+                await _stopped(polling, stop)
             await sandbox.stop()
 
     async def _desk_ready(self) -> None:
@@ -459,6 +454,18 @@ async def _seed_ticket(kefu: Kefu) -> None:
             warranty=Warranty.IN_WARRANTY,
             description="The screen stays black.",
         )
+
+
+async def _stopped(polling: asyncio.Task[None], stop: asyncio.Event) -> bool:
+    """Stops Kefu as a redeploy would; False if it did not stop in time (then it is killed)."""
+    stop.set()
+    if not polling.done():
+        await asyncio.wait({polling}, timeout=STOP_TIMEOUT)
+    if polling.done():
+        return True
+    polling.cancel()
+    await asyncio.gather(polling, return_exceptions=True)
+    return False
 
 
 async def _started(polling: asyncio.Task[None], ready: asyncio.Event) -> None:

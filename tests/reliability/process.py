@@ -73,10 +73,6 @@ class KefuProcess:
             stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
             log.write(f"--- killed at {stamp}\n".encode())
 
-    async def restart(self) -> None:
-        await self.kill()
-        await self.start()
-
     async def ready(self, timeout: float = 30) -> None:
         """Wait until the last start is up: its signal handlers are installed and it polls."""
 
