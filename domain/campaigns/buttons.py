@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.rules.ids import parse_id
+
 ADMIN_PATTERN = r"^ca:"
 
 
@@ -38,6 +40,6 @@ class AdminButton:
         parts = (data or "").split(":")
         if len(parts) != 4 or parts[0] != "ca" or parts[1] not in set(AdminAction):
             return None
-        if not (parts[2].isdigit() and parts[3].isdigit()):
+        if parse_id(parts[2]) is None or parse_id(parts[3]) is None:
             return None
         return cls(AdminAction(parts[1]), int(parts[2]), int(parts[3]))

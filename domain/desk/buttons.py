@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.rules.ids import parse_id
 from storage.enums import Priority
 
 PATTERN = r"^desk:"
@@ -28,9 +29,10 @@ class DeskButton:
         parts = (data or "").split(":")
         if len(parts) not in (3, 4) or parts[0] != "desk" or parts[1] not in cls.ACTIONS:
             return None
-        if not parts[2].isdigit():
+        ticket_id = parse_id(parts[2])
+        if ticket_id is None:
             return None
         arg = parts[3] if len(parts) == 4 else None
         if (parts[1] == "setpriority") != (arg in set(Priority)):
             return None
-        return cls(parts[1], int(parts[2]), arg)
+        return cls(parts[1], ticket_id, arg)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.rules.ids import parse_id
+
 PATTERN = r"^sv:"
 
 
@@ -49,6 +51,6 @@ class SurveyButton:
         action = Action(parts[1])
         if action not in _WITH_TARGET:
             return cls(action) if len(parts) == 2 else None
-        if len(parts) != 4 or not (parts[2].isdigit() and parts[3].isdigit()):
+        if len(parts) != 4 or parse_id(parts[2]) is None or parse_id(parts[3]) is None:
             return None
         return cls(action, int(parts[2]), int(parts[3]))

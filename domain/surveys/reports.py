@@ -157,9 +157,12 @@ def _bucket(days: int) -> timedelta:
     return timedelta(days=30)
 
 
+MAX_DAYS = 3660  # ten years: a period asked for beyond that (a forged button) is cut to it
+
+
 async def _ticket_rows(kefu: Kefu, days: int) -> tuple[datetime, datetime, list[SurveyRow]]:
     until = kefu.clock.now()
-    since = until - timedelta(days=days)
+    since = until - timedelta(days=min(days, MAX_DAYS))
     async with kefu.db.read_only() as session:
         return since, until, await surveys.sent_between(session, since, until)
 

@@ -16,6 +16,8 @@ from typing import Any, Generic, TypeVar
 
 from telegram import Update
 
+from domain.rules.ids import parse_id
+
 V = TypeVar("V")
 
 
@@ -66,9 +68,10 @@ def optional_text(raw: str) -> str | None:
 
 
 def number(raw: str) -> int:
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         raise ValueError(raw)
-    return int(raw)
+    return value
 
 
 def number_pair(raw: str) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import KefuContext
@@ -36,7 +37,11 @@ async def set_language(update: Update, context: KefuContext) -> None:
         await customers.set_language(session, customer, Language(language), now=kefu.clock.now())
     context.translator = kefu.catalogs.for_language(language)
     await answer(update, context)
-    await query.edit_message_text(context.t.t("Language set to English."))
+    try:
+        await query.edit_message_text(context.t.t("Language set to English."))
+    except BadRequest as error:  # pressed twice: the message says so already
+        if "not modified" not in error.message.lower():
+            raise
     assert query.message is not None
     await query.message.chat.send_message(
         context.t.t("How can we help you?"), reply_markup=main_menu(context.t)

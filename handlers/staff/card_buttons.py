@@ -45,6 +45,7 @@ async def on_button(update: Update, context: KefuContext) -> None:
         or card is None
         or ticket is None
         or (ticket.staff_chat_id, ticket.staff_topic_id) != (card.chat_id, card.message_thread_id)
+        or ticket.staff_card_message_id not in (None, card.message_id)  # not its card
     ):
         await answer(update, context, t.t("This button is no longer valid."))
         return

@@ -39,6 +39,7 @@ from tests.e2e.helpers import TINY_PNG, wait_for_topic
 from tests.fuzz.actions import (
     CUSTOMERS,
     FLOW_REPLIES,
+    STAFF,
     Action,
     Converse,
     Edit,
@@ -72,20 +73,24 @@ class _Records(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.records: list[logging.LogRecord] = []
+        self._propagated: dict[str, bool] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
 
     def __enter__(self) -> _Records:
+        self._propagated = {}
         for name in self.LOGGERS:
-            logging.getLogger(name).addHandler(self)
-            logging.getLogger(name).propagate = False
+            logger = logging.getLogger(name)
+            self._propagated[name], logger.propagate = logger.propagate, False
+            logger.addHandler(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         for name in self.LOGGERS:
-            logging.getLogger(name).removeHandler(self)
-            logging.getLogger(name).propagate = True
+            logger = logging.getLogger(name)
+            logger.removeHandler(self)
+            logger.propagate = self._propagated[name]
 
 
 @dataclass
@@ -351,6 +356,8 @@ class FuzzWorld:
     async def problems(self) -> list[str]:
         """What went wrong: Kefu's errors, refused calls, presses answered other than once,
         and people who get no answer any more."""
+        silent = await self._still_answering()
+        await self.settle("the checks that Kefu still answers")
         found = [
             f"logged {r.levelname} by {r.name}: {r.getMessage()}\n{_traceback(r)}"
             for r in self.log.records
@@ -374,28 +381,34 @@ class FuzzWorld:
             for query in self.presses
             if answers[query] > 1
         ]
-        found += await self._still_answering()
-        return found
+        return found + silent
 
     async def _still_answering(self) -> list[str]:
         # A customer over their fair-use share is not answered until it refills (by design):
         # a minute later everyone has their whole share back.
         self.clock.advance(timedelta(minutes=1))
-        silent = []
-        checks = [("zoe", "How Kefu works")] + [
-            (who, None) for who in ("alice", "wang", "liwei", "amy") if who in self.acted
+        # (who, where, what they send, what the answer says; None: any answer will do, as a
+        # customer in the middle of a request may be asked for that first)
+        checks: list[tuple[str, int | None, str, str | None]] = [
+            ("zoe", None, "/help", "How Kefu works")
         ]
-        for who, expected in checks:
+        checks += [(who, None, "/help", None) for who in self.cast if who in self.acted]
+        if self.acted & set(STAFF):
+            checks.append(("liwei", STAFF_CHAT_ID, "/sla", "Service levels"))
+        silent = []
+        for who, chat_id, command, expected in checks:
             user = self.cast[who]
-            await user.chat.catch_up()
+            view = user.chat if chat_id is None else self.client.chat(chat_id)
+            await view.catch_up()
             try:
-                await user.send("/help")
+                await user.send(command, chat_id=chat_id)
                 if expected is None:
-                    await user.chat.wait_for_bot_message(ANSWER_TIMEOUT)
+                    await view.wait_for_bot_message(ANSWER_TIMEOUT)
                 else:
-                    await user.chat.wait_for_text(expected, ANSWER_TIMEOUT)
+                    await view.wait_for_text(expected, ANSWER_TIMEOUT)
             except AssertionError as error:
-                silent.append(f"{who}'s /help got no answer: {error}")
+                where = "their private chat" if chat_id is None else "the staff chat"
+                silent.append(f"{who}'s {command} in {where} got no answer: {error}")
         return silent
 
     async def describe_chats(self) -> str:
