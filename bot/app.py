@@ -6,7 +6,7 @@ from telegram.ext import Application, Defaults
 
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
-from bot.persistence import DatabasePersistence
+from bot.persistence import DatabasePersistence, DurableStepsApplication
 from bot.preflight import require_staff_desk
 from bot.send_budget import LaneRateLimiter
 from bot.services import Kefu
@@ -34,7 +34,13 @@ def build_application(
     rate_limit: bool = True,
 ) -> KefuApplication:
     # No Updater: updates arrive through bot.inbox.DurableInbox, which stores them first.
-    builder = Application.builder().token(token).context_types(CONTEXT_TYPES).updater(None)
+    builder = (
+        Application.builder()
+        .application_class(DurableStepsApplication)
+        .token(token)
+        .context_types(CONTEXT_TYPES)
+        .updater(None)
+    )
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:

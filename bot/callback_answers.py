@@ -10,23 +10,18 @@ seconds of the press, so an older id can no longer matter.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from bot.recent import Recent
 
 KEEP = 10_000
 
 
 class AnsweredQueries:
     def __init__(self) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._ids: Recent[str, None] = Recent(KEEP)
 
     def claim(self, query_id: str) -> bool:
         """True the first time for `query_id`: the caller answers it; False after that."""
-        if query_id in self._ids:
-            return False
-        self._ids[query_id] = None
-        if len(self._ids) > KEEP:
-            self._ids.popitem(last=False)
-        return True
+        return self._ids.claim(query_id, None)
 
     def __contains__(self, query_id: object) -> bool:
         return query_id in self._ids

@@ -3,12 +3,19 @@
 Only conversations and `user_data` (the answers of a flow in progress) are kept; everything
 else durable is in the tables proper. The inbox (`bot.inbox`) has PTB write what an update
 changed before it marks the update handled, so a hard kill never undoes a step whose update
-will not be replayed; PTB's own writes every `update_interval` seconds cover jobs. A user's
+will not be replayed; PTB's own writes every `update_interval` seconds cover jobs.
+
+A step changes two things: where the flow is (its conversation state) and what was answered
+(`user_data`). PTB hands them over as separate, concurrent calls, so each call only notes what
+is to be written, and `write_pending` (run after every `update_persistence`, see
+`DurableStepsApplication`) writes all of it in one transaction: a kill leaves the step whole or
+not taken at all, never the flow at the next step with the answers of the one before. A user's
 answers are written only when they changed: PTB hands over every user who sent an update.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -17,7 +24,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from storage import flow_state
@@ -38,6 +45,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self._db = db
         self._now = now
         self._written: dict[int, bytes] = {}  # user id -> digest of what is stored
+        # Noted by PTB's calls, written together by `write_pending`.
+        self._conversations: dict[tuple[str, str], str | None] = {}  # (handler, key) -> state
+        self._users: dict[int, bytes | None] = {}  # user id -> pickled user_data, None: drop
+        self._writing = asyncio.Lock()
 
     async def get_conversations(self, name: str) -> ConversationDict:
         async with self._db.read_only() as session:
@@ -48,10 +59,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         state = None if new_state is None else json.dumps(new_state)
-        async with self._db.unit_of_work() as session:
-            await flow_state.save_conversation(
-                session, name, json.dumps(list(key)), state, now=self._now()
-            )
+        self._conversations[(name, json.dumps(list(key)))] = state
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         async with self._db.read_only() as session:
@@ -67,20 +75,40 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         blob = pickle.dumps(deepcopy(data)) if data else None
-        digest = _digest(blob)
-        if self._written.get(user_id) == digest:
-            return
-        async with self._db.unit_of_work() as session:
-            kept = await flow_state.save_user_data(session, user_id, blob, now=self._now())
-        if kept:
-            self._written[user_id] = digest
-        else:  # refused (no consent): nothing is stored, whatever it was
-            self._written[user_id] = _digest(None)
+        if user_id in self._users or self._written.get(user_id) != _digest(blob):
+            self._users[user_id] = blob
 
     async def drop_user_data(self, user_id: int) -> None:
-        async with self._db.unit_of_work() as session:
-            await flow_state.save_user_data(session, user_id, None, now=self._now())
-        self._written.pop(user_id, None)
+        self._users[user_id] = None
+
+    async def write_pending(self) -> None:
+        """Write everything noted since the last call, in one transaction.
+
+        The lock is held until the commit: a caller whose notes another caller took along must
+        not return (and have its update marked handled) before they are committed."""
+        async with self._writing:
+            conversations, self._conversations = self._conversations, {}
+            users, self._users = self._users, {}
+            if not conversations and not users:
+                return
+            try:
+                kept: dict[int, bool] = {}
+                async with self._db.unit_of_work() as session:
+                    now = self._now()
+                    for (name, key), state in conversations.items():
+                        await flow_state.save_conversation(session, name, key, state, now=now)
+                    for user_id, blob in users.items():
+                        kept[user_id] = await flow_state.save_user_data(
+                            session, user_id, blob, now=now
+                        )
+            except BaseException:
+                # Nothing was written: put the notes back, behind any newer ones.
+                self._conversations = conversations | self._conversations
+                self._users = users | self._users
+                raise
+            for user_id, blob in users.items():
+                # Refused (no consent): nothing is stored, whatever it was.
+                self._written[user_id] = _digest(blob if kept[user_id] else None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Nothing to do: this process is the only writer of user data."""
@@ -114,7 +142,19 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return None
 
     async def flush(self) -> None:
-        """Every write above is committed at once: nothing is buffered."""
+        """PTB's last call at shutdown."""
+        await self.write_pending()
+
+
+class DurableStepsApplication(Application):  # type: ignore[type-arg]
+    """PTB's Application, with each run of `update_persistence` written as one transaction
+    before it returns: PTB calls it on its own every `update_interval` seconds, and the inbox
+    after every update."""
+
+    async def update_persistence(self) -> None:
+        await super().update_persistence()
+        if isinstance(self.persistence, DatabasePersistence):
+            await self.persistence.write_pending()
 
 
 def _digest(blob: bytes | None) -> bytes:

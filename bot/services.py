@@ -10,6 +10,7 @@ from bot.callback_answers import AnsweredQueries
 from bot.clock import Clock
 from bot.config import BusinessConfig, Settings
 from bot.i18n import Catalogs
+from bot.shown_messages import ShownMessages
 from domain.desk.staff import StaffDirectory
 from domain.rules.fair_use import CustomerBuckets
 from domain.sla.calendar import BusinessCalendar
@@ -25,6 +26,7 @@ class Kefu:
     clock: Clock
     staff: StaffDirectory = field(default_factory=StaffDirectory)
     answered: AnsweredQueries = field(default_factory=AnsweredQueries)  # callback queries
+    shown: ShownMessages = field(default_factory=ShownMessages)  # what edits put on messages
     buckets: CustomerBuckets = field(default_factory=CustomerBuckets)  # fair use, per customer
 
     @cached_property

@@ -65,3 +65,17 @@ async def history(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
         select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
     )
     return list(rows)
+
+
+async def has_customer_message(session: AsyncSession, ticket_id: int, message_id: int) -> bool:
+    """Whether the customer's message (its id in their chat with the bot) is on the ticket."""
+    found = await session.scalar(
+        select(TicketEvent.id)
+        .where(
+            TicketEvent.ticket_id == ticket_id,
+            TicketEvent.kind == EventKind.CUSTOMER_MESSAGE,
+            TicketEvent.data["message_id"].as_integer() == message_id,
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -229,19 +229,33 @@ class CustomerMessage:
 
 
 async def record_customer_message(
-    kefu: Kefu, ticket_id: int, message: Message, *, in_topic: bool = False
+    kefu: Kefu,
+    ticket_id: int,
+    message: Message,
+    *,
+    in_topic: bool = False,
+    message_id: int | None = None,
 ) -> CustomerMessage | None:
     """The customer's words and file on the ticket. Writing resumes a ticket waiting for them
     and reopens a resolved one. None if the ticket is gone, or its customer has not consented
-    (the handlers' consent gate asks first; this is the last line of that promise).
+    (the handlers' consent gate asks first; this is the last line of that promise), or the
+    message is on the ticket already.
+
+    `message_id` is the message's id in the customer's chat (by default `message`'s own; a
+    copy forwarded into the topic has another). Handling is at least once, so the same message
+    may come again after a crash: recorded once, it neither appears twice in the service
+    record nor reopens the ticket it was first recorded on after staff resolved it.
 
     The message is queued for the ticket's topic in the same transaction (`storage.relays`),
     unless it is there already (`in_topic`: forwarded there) or the topic does not exist yet
     (its announcement copies the record in)."""
     now = kefu.clock.now()
+    message_id = message.message_id if message_id is None else message_id
     async with kefu.db.unit_of_work() as session:
         ticket = await tickets.get(session, ticket_id, for_update=True)
         if ticket is None or not ticket.customer.has_consented:
+            return None
+        if await events.has_customer_message(session, ticket.id, message_id):
             return None
         actor = Actor.customer(ticket.customer)
         # Where the message is in the customer's chat: the relay copies it from there.
@@ -252,7 +266,7 @@ async def record_customer_message(
             actor,
             message,
             now=now,
-            data={"message_id": message.message_id},
+            data={"message_id": message_id},
             relay_due_at=now if ticket.staff_topic_id is not None and not in_topic else None,
         )
         reopened = ticket.status == TicketStatus.RESOLVED

@@ -119,16 +119,19 @@ async def _send_file(
 # --- messages between customer and topic --------------------------------------------------------
 
 
-async def relay_customer_message(bot: Bot, kefu: Kefu, ticket_id: int, message: Message) -> bool:
-    """Record what the customer wrote on the ticket and queue its copy into the ticket's topic;
-    True when a copy is queued (`domain.desk.relay.flush` posts it).
+async def relay_customer_message(
+    bot: Bot, kefu: Kefu, ticket_id: int, message: Message
+) -> lifecycle.CustomerMessage | None:
+    """Record what the customer wrote on the ticket and queue its copy into the ticket's topic
+    (`domain.desk.relay.flush` posts it when `topic` is set); None when nothing was recorded
+    (see `lifecycle.record_customer_message`).
 
     Recorded first, with the copy queued in the same transaction: if the copy fails, or the
     process dies before it, the words are in the service record and the desk job copies them.
     """
     recorded = await lifecycle.record_customer_message(kefu, ticket_id, message)
     if recorded is None or recorded.topic is None:
-        return False  # the announcement copies the record into the topic when it opens
+        return recorded  # the announcement copies the record into the topic when it opens
     if recorded.reopened:
         chat_id, thread = recorded.topic
         t = staff_translator(kefu)
@@ -140,7 +143,7 @@ async def relay_customer_message(bot: Bot, kefu: Kefu, ticket_id: int, message: 
             )
         except TelegramError:
             logger.warning("could not tell topic %s of the reopening", thread, exc_info=True)
-    return True
+    return recorded
 
 
 # --- erased personal data ------------------------------------------------------------------------

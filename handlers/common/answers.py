@@ -6,13 +6,12 @@ last handler group (`answer_leftover`), so the customer's spinner always stops.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, TypeHandler
 
 from bot.context import KefuContext
+from handlers.common.edits import edit_pressed
 
 
 async def answer(
@@ -33,32 +32,9 @@ async def answer(
     return True
 
 
-DROPPED = "dropped_buttons"  # bot_data: (chat, message) whose buttons this process removed
-DROPPED_KEEP = 2000
-
-
 async def drop_buttons(update: Update, context: KefuContext) -> None:
-    """Take the buttons off the pressed message, once: a press carries the message as it was
-    when pressed, so a second quick press would ask Telegram again, which refuses an edit that
-    changes nothing ("message is not modified")."""
-    query = update.callback_query
-    message = query.message if query is not None else None
-    if message is None or getattr(message, "reply_markup", None) is None:
-        return
-    dropped: OrderedDict[tuple[int, int], None] = context.bot_data.setdefault(
-        DROPPED, OrderedDict()
-    )
-    key = (message.chat.id, message.message_id)
-    if key in dropped:
-        return
-    dropped[key] = None
-    if len(dropped) > DROPPED_KEEP:
-        dropped.popitem(last=False)
-    try:
-        await query.edit_message_reply_markup(None)  # type: ignore[union-attr]
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():  # another process got there first
-            raise
+    """Take the buttons off the pressed message (once, however often it is pressed)."""
+    await edit_pressed(update, context, markup=None)
 
 
 def answered(update: Update, context: KefuContext) -> bool:

@@ -24,7 +24,7 @@ from handlers.common.answers import answer, drop_buttons
 from handlers.common.buttons import Button, number_pair
 from handlers.common.flow import WRITE_TO
 from handlers.common.menus import main_menu
-from storage import tickets
+from storage import events, tickets
 from storage.enums import TicketStatus
 from storage.models import Ticket
 
@@ -103,9 +103,10 @@ async def quietly(update: Update, context: KefuContext) -> None:
     target = by_id.get(chosen) or (active[0] if len(active) == 1 else None)
     if target is None and not active:
         target = reopenable
-    if target is not None and await topics.relay_customer_message(
-        context.bot, context.kefu, target.id, message
-    ):
+    if target is None:
+        return
+    recorded = await topics.relay_customer_message(context.bot, context.kefu, target.id, message)
+    if recorded is not None and recorded.topic is not None:
         context.application.create_task(
             relay.flush(context.bot, context.kefu, target.id), update=update
         )
@@ -142,29 +143,35 @@ async def chose_ticket(update: Update, context: KefuContext) -> None:
     await answer(update, context)
     await drop_buttons(update, context)
     assert ticket.staff_chat_id is not None and update.effective_chat is not None
-    forwarded = await context.bot.forward_message(
-        ticket.staff_chat_id,
-        update.effective_chat.id,
-        message_id,
-        message_thread_id=ticket.staff_topic_id,
-        **relay_lane(context.bot),
-    )
+    async with context.kefu.db.read_only() as session:
+        # This press handled again after a crash: the message may be in the topic already.
+        done = await events.has_customer_message(session, ticket.id, message_id)
+    if not done:
+        forwarded = await context.bot.forward_message(
+            ticket.staff_chat_id,
+            update.effective_chat.id,
+            message_id,
+            message_thread_id=ticket.staff_topic_id,
+            **relay_lane(context.bot),
+        )
+        await lifecycle.record_customer_message(
+            context.kefu, ticket.id, forwarded, in_topic=True, message_id=message_id
+        )
     context.user_data[PENDING].pop(message_id, None)
-    await lifecycle.record_customer_message(context.kefu, ticket.id, forwarded, in_topic=True)
     await update.effective_chat.send_message(
         context.t.t("Added to ticket {number}.", number=ticket.number)
     )
 
 
 async def _add_to(update: Update, context: KefuContext, ticket: Ticket, message: Message) -> None:
-    reopening = ticket.status == TicketStatus.RESOLVED
     # Recording reopens a resolved ticket and tells the staff topic so; the copy into the topic
     # runs beside the update, so a customer writing fast is not held up by the group's budget.
-    if await topics.relay_customer_message(context.bot, context.kefu, ticket.id, message):
+    recorded = await topics.relay_customer_message(context.bot, context.kefu, ticket.id, message)
+    if recorded is not None and recorded.topic is not None:
         context.application.create_task(
             relay.flush(context.bot, context.kefu, ticket.id), update=update
         )
-    if reopening:
+    if recorded is not None and recorded.reopened:
         await message.reply_text(
             context.t.t(
                 "We have reopened ticket {number} and passed your message on.",

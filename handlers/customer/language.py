@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import KefuContext
 from bot.i18n import LANGUAGES
 from handlers.common.answers import answer
 from handlers.common.buttons import MENU_LANGUAGE
+from handlers.common.edits import edit_pressed
 from handlers.common.menus import LANGUAGE, language_menu, main_menu
 from storage import customers
 from storage.enums import Language
@@ -37,11 +37,7 @@ async def set_language(update: Update, context: KefuContext) -> None:
         await customers.set_language(session, customer, Language(language), now=kefu.clock.now())
     context.translator = kefu.catalogs.for_language(language)
     await answer(update, context)
-    try:
-        await query.edit_message_text(context.t.t("Language set to English."))
-    except BadRequest as error:  # pressed twice: the message says so already
-        if "not modified" not in error.message.lower():
-            raise
+    await edit_pressed(update, context, text=context.t.t("Language set to English."))
     assert query.message is not None
     await query.message.chat.send_message(
         context.t.t("How can we help you?"), reply_markup=main_menu(context.t)

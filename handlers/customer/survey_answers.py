@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
@@ -35,6 +34,7 @@ from domain.surveys.questions import (
     valid_answer,
 )
 from handlers.common.answers import answer, drop_buttons
+from handlers.common.edits import edit_pressed
 from handlers.common.flow import draft
 from storage import campaigns, customers, surveys
 from storage.events import Actor
@@ -83,9 +83,11 @@ async def _refuse(update: Update, context: KefuContext, verdict: Verdict) -> Non
         await drop_buttons(update, context)
 
 
-def _ask_comment(context: KefuContext, kind: str, target: int) -> None:
+def _ask_comment(
+    context: KefuContext, kind: str, target: int, *, until: datetime | None = None
+) -> None:
     assert context.user_data is not None
-    until = context.kefu.clock.now() + COMMENT_WINDOW
+    until = until or context.kefu.clock.now() + COMMENT_WINDOW
     context.user_data[COMMENT] = {"kind": kind, "id": target, "until": until}
 
 
@@ -97,6 +99,7 @@ async def ticket_star(update: Update, context: KefuContext, button: SurveyButton
     assert query is not None and user is not None
     kefu, score = context.kefu, button.value
     now = kefu.clock.now()
+    comment_until: datetime | None = None
     async with kefu.db.unit_of_work() as session:
         found = await surveys.with_ticket(session, button.target, for_update=True)
         if found is None or found[1].customer.telegram_id != user.id or score not in CSAT_SCORES:
@@ -109,6 +112,18 @@ async def ticket_star(update: Update, context: KefuContext, button: SurveyButton
                 answered_at=survey.answered_at,
                 same=survey.score == score,
             )
+            # The same star again, before any comment: either a double tap or this press
+            # handled again after a crash (handling is at least once), when the first handling
+            # may have told the customer "tell us more" without the prompt being kept. Either
+            # way the customer expects their next words to be the comment.
+            comment_until = (
+                survey.answered_at + COMMENT_WINDOW
+                if verdict is not None
+                and verdict.kind == "same"
+                and survey.comment is None
+                and survey.answered_at is not None
+                else None
+            )
             if verdict is None:
                 actor = Actor.customer(ticket.customer)
                 previous = await surveys.record_score(
@@ -117,13 +132,17 @@ async def ticket_star(update: Update, context: KefuContext, button: SurveyButton
                 verdict = Verdict("recorded", first=previous is None)
                 number = ticket.number
     if verdict.kind != "recorded":
+        if comment_until is not None and comment_until > now:
+            _ask_comment(context, "ticket", button.target, until=comment_until)
         await _refuse(update, context, verdict)
         return
     await answer(update, context, context.t.t("Thank you!"))
-    await query.edit_message_text(
-        ticket_question(context.t, number, chosen=score),
-        parse_mode=ParseMode.HTML,
-        reply_markup=ticket_keyboard(button.target),
+    await edit_pressed(
+        update,
+        context,
+        text=ticket_question(context.t, number, chosen=score),
+        html_text=True,
+        markup=ticket_keyboard(button.target),
     )
     if score <= kefu.config.surveys.low_score_threshold:
         await csat.alert_low_score(context.bot, kefu, button.target)
@@ -170,9 +189,11 @@ async def campaign_answer(update: Update, context: KefuContext, button: SurveyBu
         await _refuse(update, context, verdict)
         return
     await answer(update, context, context.t.t("Thank you!"))
-    await query.edit_message_text(
-        answered_text(context.t, kind, texts, value),
-        reply_markup=campaign_keyboard(context.t, kind, texts, button.target),
+    await edit_pressed(
+        update,
+        context,
+        text=answered_text(context.t, kind, texts, value),
+        markup=campaign_keyboard(context.t, kind, texts, button.target),
     )
     follow_up = follow_up_question(context.t, kind)
     if verdict.first and follow_up is not None:

@@ -6,25 +6,17 @@ then show the ticket's current state on the card with the buttons that fit it.
 
 from __future__ import annotations
 
-import html
-import re
-from collections import OrderedDict
-
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import Message, Update
 
 from bot.context import KefuContext
 from domain.desk import card as desk_card
 from domain.desk.buttons import DeskButton
 from handlers.common.answers import answer
+from handlers.common.edits import edit_message
 from handlers.staff.commands import assign, close, reopen, resolve, set_priority
 from handlers.staff.gate import acting, staff_words
 from storage import tickets
 from storage.enums import Priority
-
-SHOWN_CARDS = "shown_cards"  # bot_data: (chat, message) -> the text and buttons last put there
-SHOWN_KEEP = 1000
 
 
 async def on_button(update: Update, context: KefuContext) -> None:
@@ -51,7 +43,7 @@ async def on_button(update: Update, context: KefuContext) -> None:
         return
     await answer(update, context)
     if button.action == "priority":
-        await _edit_card(context, card, markup=desk_card.priority_keyboard(t, ticket))
+        await edit_message(context, card, markup=desk_card.priority_keyboard(t, ticket))
         return
     said: str | None = None
     match button.action:
@@ -80,47 +72,10 @@ async def refresh_card(context: KefuContext, card: Message, ticket_id: int) -> N
     async with context.kefu.db.read_only() as session:
         ticket = await tickets.get(session, ticket_id)
     assert ticket is not None
-    await _edit_card(
+    await edit_message(
         context,
         card,
         text=desk_card.render_card(context.kefu, t, ticket),
+        html_text=True,
         markup=desk_card.card_keyboard(t, ticket),
     )
-
-
-async def _edit_card(
-    context: KefuContext,
-    card: Message,
-    *,
-    markup: InlineKeyboardMarkup,
-    text: str | None = None,
-) -> None:
-    """Edit the card unless it already shows this: Telegram refuses an edit that changes
-    nothing ("message is not modified"). A press carries the card as it was when it was
-    pressed, so two quick presses would both see the old card: what this process last put on
-    each card is remembered too."""
-    shown: OrderedDict[tuple[int, int], tuple[str | None, object]]
-    shown = context.bot_data.setdefault(SHOWN_CARDS, OrderedDict())
-    key = (card.chat_id, card.message_id)
-    current_text, current_markup = shown.get(key, (card.text, card.reply_markup))
-    wanted_text = current_text if text is None else _plain(text)
-    if current_markup == markup and wanted_text == current_text:
-        return
-    try:
-        if text is None:
-            await card.edit_reply_markup(markup)
-        else:
-            await card.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as error:
-        # Another process (or a staff member's own edit) may have got there first.
-        if "not modified" not in error.message.lower():
-            raise
-    shown[key] = (wanted_text, markup)
-    shown.move_to_end(key)
-    if len(shown) > SHOWN_KEEP:
-        shown.popitem(last=False)
-
-
-def _plain(html_text: str) -> str:
-    """The text Telegram shows for our HTML (the card's tags are simple: b, i, code)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))

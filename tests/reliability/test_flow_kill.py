@@ -1,5 +1,6 @@
 """Two README promises under kill -9 instead of a clean restart: "a half-finished flow survives
-a restart" and "a ticket is committed before the customer is told its number".
+a restart" and "a ticket is committed before the customer is told its number"; and, on
+PostgreSQL, that a step's place in the flow and its answers are written together.
 
 Each kill comes right after the customer sees the bot's answer. The sandbox runs in this test's
 event loop and records the message as Kefu's call reaches it, so the kill lands before Kefu
@@ -15,9 +16,11 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 
-from sandbox.chatview import text_of
+from sandbox.chatview import inline_buttons, text_of
 from sandbox.client import SandboxClient, SandboxUser
+from storage.db import create_engine
 from tests.conftest import ALICE, STAFF_CHAT_ID, accept_privacy
 from tests.e2e.helpers import wait_for_topic
 from tests.reliability.process import KefuProcess
@@ -56,8 +59,10 @@ async def bot_texts(customer: SandboxUser) -> list[str]:
     return [text_of(m) for m in await customer.chat.messages() if m["from"].get("is_bot")]
 
 
-@pytest.mark.parametrize("how", [AS_SOON_AS_SEEN, UNCONFIRMED])
-@pytest.mark.parametrize("answer", ["typed", "pressed"])
+@pytest.mark.parametrize(
+    ("answer", "how"),
+    [("typed", AS_SOON_AS_SEEN), ("typed", UNCONFIRMED), ("pressed", UNCONFIRMED)],
+)
 async def test_a_flow_killed_right_after_a_step_continues_at_the_next_step(
     kefu: KefuProcess, alice: SandboxUser, answer: str, how: str
 ) -> None:
@@ -145,6 +150,68 @@ async def test_a_ticket_whose_number_was_told_before_a_kill_exists_and_gets_its_
     assert tickets == [(number,)], f"told {told}, tickets {tickets}, topics {topics}: {said}"
     assert TOLD.findall("\n".join(said)) in ([number], [number, number]), said
     assert not [text for text in said if text.startswith(APOLOGY)], said
+
+
+async def test_a_step_is_kept_whole_or_not_at_all(
+    kefu: KefuProcess, alice: SandboxUser, database_url: str
+) -> None:
+    """A step's new place in the flow and the answers it recorded are written together: a
+    kill between the two writes must not leave the flow at the next step with the answers of
+    the one before (a replay then finds its button "no longer valid" and goes back)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("holds one row's lock while others are written: a PostgreSQL row lock")
+    await kefu.start()
+    await accept_privacy(alice)
+    await alice.press("Complaint")
+    await alice.chat.wait_for_text("What is your complaint about?")
+    await alice.press("Delivery")
+    await alice.chat.wait_for_text("Please tell us what happened")
+    await alice.send("The parcel came three days late.")
+    await alice.chat.wait_for_text("Send photos")
+    before = await kefu.scalar(STATE, handler="complaint")
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as holder:
+            # Alice's answers cannot be written while this lock is held; anything else can.
+            await holder.execute(text(LOCK_ANSWERS), {"id": alice.id})
+            await alice.press("Done", timeout=1)
+            await alice.chat.wait_for_text("Please check your complaint")
+
+            async def step_written() -> bool:
+                return await kefu.scalar(STATE, handler="complaint") != before
+
+            # Written apart from the answers (or, if the two go together, not yet at all).
+            with contextlib.suppress(AssertionError):
+                await kefu.until(step_written, 3, "the new step is written")
+            moved_alone = await step_written()
+            await kefu.kill()
+            await holder.rollback()
+    finally:
+        await engine.dispose()
+
+    await kefu.start()
+    await alice.press("Confirm and send", message_id=await newest_summary(alice), timeout=1)
+    try:
+        await alice.chat.wait_for_text("is open", timeout=10)
+    except AssertionError as error:
+        where = "the step was written without its answers" if moved_alone else "not written"
+        raise AssertionError(f"{where} before the kill; after the restart:\n{error}") from None
+    said = await bot_texts(alice)
+    assert not [text for text in said if text.startswith((APOLOGY, *STEP_UNDONE))], said
+
+
+STATE = "SELECT state FROM conversation_states WHERE handler = :handler"
+LOCK_ANSWERS = "SELECT data FROM user_states WHERE telegram_id = :id FOR UPDATE"
+
+
+async def newest_summary(customer: SandboxUser) -> int:
+    messages = await customer.chat.messages()
+    return next(
+        m["message_id"]
+        for m in reversed(messages)
+        if any(b["text"] == "Confirm and send" for b in inline_buttons(m))
+    )
 
 
 async def unhandled_is_empty(kefu: KefuProcess) -> bool:

@@ -10,7 +10,8 @@ read the answer to its own call, so before the update can be marked handled). Af
 - every ticket number a customer was told exists and has its topic, and every ticket in the
   database was told to its customer (one request, one ticket);
 - every follow-up reached its ticket's topic, and every staff reply reached its customer;
-- every survey answer and comment is recorded;
+- every survey answer and comment is recorded (a comment is not taken for a follow-up, which
+  would reopen the resolved ticket);
 - no flow came back after it was finished (no summary, re-ask or "Cancelled" after the
   ticket's number was given), and no customer was told "Sorry, something went wrong".
 
@@ -56,6 +57,7 @@ from tests.reliability.traffic import (
 
 SEED = int(os.environ.get("KEFU_TEST_SEED", random.randrange(1_000_000)))
 APOLOGY = "Sorry, something went wrong on our side"
+REOPENED = "We have reopened ticket"
 # After a ticket's number was given, its flow is over: none of these may follow.
 CAME_BACK = (
     "Please check your request",
@@ -239,13 +241,17 @@ async def settle_relays(client: SandboxClient, kefu: KefuProcess, stories: list[
 class Desk:
     """What Kefu and the sandbox hold once the busy period is over."""
 
-    tickets: list[tuple]  # (number, the customer's Telegram id, topic id) per ticket
+    tickets: list[tuple]  # (number, the customer's Telegram id, topic id, status) per ticket
     forum: dict[str, list[int]]  # ticket number -> topics named for it
     surveys: dict[str, tuple[int | None, str | None]]  # ticket number -> score, comment
     staff_chat: list[Message]
+    history: dict[str, list[str]]  # ticket number -> its service record, in short
 
     def topic_of(self, number: str) -> int | None:
-        return next((topic for n, _, topic in self.tickets if n == number), None)
+        return next((topic for n, _, topic, _ in self.tickets if n == number), None)
+
+    def status_of(self, number: str) -> str | None:
+        return next((status for n, _, _, status in self.tickets if n == number), None)
 
     def topic_text(self, number: str) -> str:
         thread = self.topic_of(number)
@@ -277,7 +283,7 @@ async def check(client: SandboxClient, kefu: KefuProcess, stories: list[Story]) 
 
 async def desk_afterwards(client: SandboxClient, kefu: KefuProcess) -> Desk:
     tickets = await kefu.query(
-        "SELECT t.number, c.telegram_id, t.staff_topic_id FROM tickets t"
+        "SELECT t.number, c.telegram_id, t.staff_topic_id, t.status FROM tickets t"
         " JOIN customers c ON c.id = t.customer_id ORDER BY t.number"
     )
     forum: dict[str, list[int]] = {}
@@ -288,11 +294,18 @@ async def desk_afterwards(client: SandboxClient, kefu: KefuProcess) -> Desk:
         "SELECT t.number, s.score, s.comment FROM ticket_surveys s"
         " JOIN tickets t ON t.id = s.ticket_id"
     )
+    history: dict[str, list[str]] = {}
+    for number, kind, at, data in await kefu.query(
+        "SELECT t.number, e.kind, e.created_at, e.data FROM ticket_events e"
+        " JOIN tickets t ON t.id = e.ticket_id ORDER BY e.id"
+    ):
+        history.setdefault(number, []).append(f"{kind} {data or ''} at {at}")
     return Desk(
         tickets,
         forum,
         {number: (score, comment) for number, score, comment in surveys},
         await client.chat(STAFF_CHAT_ID).messages(),
+        history,
     )
 
 
@@ -306,7 +319,7 @@ def tickets_told(story: Story, said: list[Message], desk: Desk) -> list[str]:
                 f"{customer!r} was told {number}: its topic in the database is "
                 f"{desk.topic_of(number)}, in the forum {desk.forum.get(number)}"
             )
-    own = [number for number, telegram_id, _ in desk.tickets if telegram_id == customer.id]
+    own = [number for number, telegram_id, _, _ in desk.tickets if telegram_id == customer.id]
     if untold := [number for number in own if number not in told]:
         problems.append(
             f"{customer!r}: tickets {untold} were opened but never told to the customer "
@@ -314,6 +327,12 @@ def tickets_told(story: Story, said: list[Message], desk: Desk) -> list[str]:
         )
     if apologies := [m for m in said if APOLOGY in text_of(m)]:
         problems.append(f"{customer!r} was told:\n{describe(apologies)}")
+    # Customers here write after a resolution only to comment on the survey.
+    if reopened := [m for m in said if text_of(m).startswith(REOPENED)]:
+        problems.append(
+            f"{customer!r}: a survey comment was taken for a follow-up and reopened the "
+            f"ticket:\n{describe(reopened)}"
+        )
     return problems
 
 
@@ -336,6 +355,12 @@ def round_kept(current: Round, said: list[Message], desk: Desk) -> list[str]:
         problems.append(
             f"the staff reply never reached the customer (written in topic {current.thread},"
             f" the ticket's topic is {desk.topic_of(current.number)})"
+        )
+    if current.resolved and desk.status_of(current.number) != "resolved":
+        # After /resolve the customer writes only a survey comment, which reopens nothing.
+        problems.append(
+            f"resolved, and then {desk.status_of(current.number)} again: "
+            + "; ".join(desk.history.get(current.number, []))
         )
     recorded = desk.surveys.get(current.number)
     if current.survey_answered and recorded != (current.score, current.comment):

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sandbox.chatview import Message, inline_buttons, text_of
 from sandbox.client import SandboxClient, SandboxUser
@@ -63,6 +63,7 @@ class Round:
     reply: str = ""  # the staff reply's text
     thread: int | None = None  # the topic staff wrote in (the first one named for the ticket)
     follow_ups: list[str] = field(default_factory=list)
+    resolved: bool = False  # the customer was told it is resolved
     score: int | None = None
     comment: str | None = None
     survey_answered: bool = False
@@ -145,6 +146,7 @@ async def desk_work(story: Story, current: Round, tag: str) -> None:
     await until_in_topic(customer, current, thread)
     await staff.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=thread)
     await wait_text(customer, f"Your ticket {current.number} has been resolved")
+    current.resolved = True
 
 
 async def topic_with_card(client: SandboxClient, number: str) -> int:
@@ -226,8 +228,8 @@ async def answer_survey(
 async def answer_late_surveys(kefu: KefuProcess, stories: list[Story], rng: random.Random) -> None:
     """Surveys that came after their round moved on, and the last round's: the killer's last
     restart came after every ticket was resolved, so its survey job sends them all, but those
-    a killed process had claimed (`domain.surveys.csat` leases a batch for 2 minutes, then
-    sends it) and not sent: they come when the lease ends, and are not waited for."""
+    a killed process had claimed (`domain.surveys.csat` leases a whole batch for 2 minutes,
+    then sends it) and not sent: they come after the lease, and are not waited for."""
 
     async def surveys_of(story: Story, choices: random.Random) -> None:
         # One at a time: a comment prompt is about the survey answered just before.
@@ -254,7 +256,8 @@ async def answer_late_surveys(kefu: KefuProcess, stories: list[Story], rng: rand
 
 
 async def held_by_a_lease(kefu: KefuProcess, number: str) -> datetime | None:
-    """When the lease on an unsent survey ends, if it is still running."""
+    """When the lease on an unsent survey ends, if it is still running: the survey comes at
+    the survey job's first look after that, up to 30 s later."""
     rows = await kefu.query(
         "SELECT s.sent_at, s.claimed_until FROM ticket_surveys s"
         " JOIN tickets t ON t.id = s.ticket_id WHERE t.number = :number",
@@ -266,7 +269,7 @@ async def held_by_a_lease(kefu: KefuProcess, number: str) -> datetime | None:
     if isinstance(until, str):  # SQLite hands raw SQL its text
         until = datetime.fromisoformat(until)
     until = until if until.tzinfo else until.replace(tzinfo=UTC)
-    return until if until > datetime.now(UTC) + timedelta(seconds=WAIT) else None
+    return until if until > datetime.now(UTC) else None
 
 
 def buttons_gone(messages: list[Message], message_id: int) -> bool:

@@ -1,0 +1,68 @@
+"""Editing a message Kefu sent (a pressed menu, a survey, a ticket card), at most once per change.
+
+An edit is skipped when the message already shows the wanted text and buttons, as far as this
+process knows (`bot.shown_messages`); when another process got there first, Telegram's
+"message is not modified" is taken as the success it is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import KefuContext
+from bot.shown_messages import Shown
+
+
+async def edit_message(
+    context: KefuContext,
+    message: MaybeInaccessibleMessage,
+    *,
+    markup: InlineKeyboardMarkup | None,
+    text: str | None = None,
+    html_text: bool = False,
+) -> None:
+    """Put `text` (None: keep the text) and `markup` (None: no buttons) on `message`."""
+    if not isinstance(message, Message):
+        return  # too old for Telegram to let anyone edit it
+    shown_messages = context.kefu.shown
+    before = shown_messages.get(message.chat_id, message.message_id) or Shown(
+        message.text, message.reply_markup
+    )
+    wanted = Shown(before.text if text is None else _as_shown(text, html_text), markup)
+    if wanted == before:
+        return
+    try:
+        if text is None:
+            await message.edit_reply_markup(markup)
+        else:
+            await message.edit_text(
+                text, parse_mode=ParseMode.HTML if html_text else None, reply_markup=markup
+            )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():  # else another process got there first
+            raise
+    shown_messages.note(message.chat_id, message.message_id, wanted)
+
+
+async def edit_pressed(
+    update: Update,
+    context: KefuContext,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    text: str | None = None,
+    html_text: bool = False,
+) -> None:
+    """Edit the message whose button was pressed."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await edit_message(context, query.message, markup=markup, text=text, html_text=html_text)
+
+
+def _as_shown(text: str, html_text: bool) -> str:
+    """The text Telegram shows for ours (Kefu's HTML tags are simple: b, i, code)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text)) if html_text else text

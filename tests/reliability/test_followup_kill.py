@@ -1,0 +1,92 @@
+"""A follow-up handled again after a kill is recorded once.
+
+Handling is at least once: a follow-up whose handling had recorded it when Kefu was SIGKILLed,
+before the update was marked handled, is handled again at the next start. That second handling
+must not add the customer's words to the service record a second time, nor reopen the ticket
+staff resolved meanwhile (here, on another instance of the desk, while this one hung).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sandbox.client import SandboxClient, SandboxUser
+from storage import tickets
+from storage.db import Database
+from storage.enums import TicketStatus
+from storage.events import Actor
+from tests.conftest import ALICE, STAFF_CHAT_ID, accept_privacy
+from tests.e2e.helpers import wait_for_topic
+from tests.reliability.process import KefuProcess
+
+FOLLOW_UP = "It broke again this morning, same noise as before."
+REOPENED = "We have reopened ticket"
+
+
+async def test_a_follow_up_handled_again_after_a_kill_is_recorded_once(
+    kefu: KefuProcess, client: SandboxClient, staff_member: SandboxUser, database_url: str
+) -> None:
+    alice = await client.create_user(ALICE.id, ALICE.first_name, language_code="en")
+    await kefu.start()
+    await accept_privacy(alice)
+    await alice.press("Complaint")
+    await alice.chat.wait_for_text("What is your complaint about?")
+    await alice.press("Delivery")
+    await alice.chat.wait_for_text("Please tell us what happened")
+    await alice.send("The parcel came three days late.")
+    await alice.chat.wait_for_text("Send photos")
+    await alice.press("Done")
+    await alice.chat.wait_for_text("Please check your complaint")
+    await alice.press("Confirm and send")
+    told = await alice.chat.wait_for_text("is open")
+    number = told["text"].split("Your ticket ", 1)[1].split(" ", 1)[0]
+    topic = (await wait_for_topic(client, f"#{number} ", timeout=30))["message_thread_id"]
+    staff_topic = client.chat(STAFF_CHAT_ID, topic)
+    await staff_member.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=topic)
+    await alice.chat.wait_for_text(f"Your ticket {number} has been resolved")
+    await staff_topic.wait_for_text("Resolved by Li Wei")
+    await kefu.until(lambda: unhandled_is_empty(kefu), 10, "the inbox is handled")
+
+    # The follow-up reopens the ticket; Kefu's notice to the topic arrives but its send never
+    # returns, so Kefu is mid-update, the follow-up recorded but not marked handled, when killed.
+    await client.add_fault("sendMessage", "hang", hang_seconds=30, execute=True)
+    await alice.send(FOLLOW_UP)
+    await staff_topic.wait_for_text("The customer wrote again", timeout=10)
+    await resolve_elsewhere(database_url, number)
+    await kefu.kill()
+    await client.clear_faults()
+
+    await kefu.start()
+    await kefu.until(lambda: unhandled_is_empty(kefu), 20, "the inbox is handled")
+    assert await kefu.stop() == 0
+    recorded = await kefu.query(
+        "SELECT e.text FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
+        " WHERE t.number = :number AND e.kind = 'customer_message'",
+        number=number,
+    )
+    status = await kefu.scalar("SELECT status FROM tickets WHERE number = :number", number=number)
+    said = [m["text"] for m in await alice.chat.messages() if m["from"].get("is_bot")]
+    assert recorded == [(FOLLOW_UP,)]
+    assert status == TicketStatus.RESOLVED.value, "the replayed follow-up reopened the ticket"
+    assert not [text for text in said if text.startswith(REOPENED)], said
+
+
+async def resolve_elsewhere(database_url: str, number: str) -> None:
+    db = Database(database_url)
+    try:
+        async with db.unit_of_work() as session:
+            ticket = await tickets.get_by_number(session, number)
+            assert ticket is not None
+            await tickets.set_status(
+                session,
+                ticket,
+                TicketStatus.RESOLVED,
+                actor=Actor.staff(2001, "Li Wei"),
+                now=datetime.now(UTC),
+            )
+    finally:
+        await db.dispose()
+
+
+async def unhandled_is_empty(kefu: KefuProcess) -> bool:
+    return await kefu.scalar("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL") == 0

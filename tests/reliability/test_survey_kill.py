@@ -1,0 +1,89 @@
+"""A survey answered while Kefu is killed: the customer rates a resolved ticket, sees "tell us
+more", Kefu is SIGKILLed at that moment (before the press is marked handled), and the comment
+they then type is kept as the survey's comment.
+
+Handling is at least once, so the star press is handled again after the restart; that second
+handling must leave Kefu expecting the comment, as the first one told the customer it would.
+A comment taken for a follow-up instead reopens the resolved ticket and is lost to the survey.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.server import RunningSandbox
+from storage import customers, migrate, tickets
+from storage.db import Database
+from storage.enums import TicketStatus, TicketType
+from storage.events import Actor
+from tests.conftest import ALICE
+from tests.reliability.process import KefuProcess
+
+CONFIG = """
+[surveys]
+csat_delay_minutes = 0
+"""
+COMMENT = "The technician came on time and explained everything."
+
+
+async def resolved_ticket(url: str, telegram_id: int) -> str:
+    """A consented customer's ticket, resolved a minute ago: its survey is due."""
+    await migrate.upgrade(url)
+    db = Database(url)
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    try:
+        async with db.unit_of_work() as session:
+            customer = await customers.get_or_create_by_telegram(session, telegram_id, now=now)
+            await customers.record_consent(session, customer, now=now, first_name="Alice")
+            ticket = await tickets.create(session, customer, TicketType.REPAIR, now=now)
+            await tickets.set_status(
+                session,
+                ticket,
+                TicketStatus.RESOLVED,
+                actor=Actor.staff(2001, "Li Wei"),
+                now=now,
+            )
+            return ticket.number
+    finally:
+        await db.dispose()
+
+
+async def test_a_comment_asked_for_just_before_a_kill_is_kept_as_the_comment(
+    sandbox: RunningSandbox, client: SandboxClient, database_url: str, tmp_path: Path
+) -> None:
+    alice: SandboxUser = await client.create_user(ALICE.id, "Alice", language_code="en")
+    number = await resolved_ticket(database_url, alice.id)
+    config = tmp_path / "kefu.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    log = tmp_path / "kefu.log"
+    kefu = KefuProcess(sandbox.base_url, database_url, log, KEFU_CONFIG=str(config))
+    try:
+        await kefu.start()
+        question = await alice.chat.wait_for_text("How satisfied are you", timeout=20)
+        assert number in question["text"]
+        # The prompt reaches Alice but its send never returns: Kefu is mid-press when killed.
+        await client.add_fault("sendMessage", "hang", hang_seconds=30, execute=True)
+        await alice.press("4 ★", message_id=question["message_id"], timeout=1)
+        await alice.chat.wait_for_text("tell us more", timeout=10)
+        await kefu.kill()
+        await client.clear_faults()
+
+        await kefu.start()
+        await alice.send(COMMENT)
+        await alice.chat.wait_for_text("Thank you for your feedback!", timeout=10)
+        await kefu.until(lambda: unhandled_is_empty(kefu), 10, "the inbox is handled")
+        assert await kefu.stop() == 0
+        survey = await kefu.query(
+            "SELECT s.score, s.comment, t.status FROM ticket_surveys s"
+            " JOIN tickets t ON t.id = s.ticket_id WHERE t.number = :number",
+            number=number,
+        )
+    finally:
+        await kefu.close()
+    assert survey == [(4, COMMENT, TicketStatus.RESOLVED.value)]
+
+
+async def unhandled_is_empty(kefu: KefuProcess) -> bool:
+    return await kefu.scalar("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL") == 0
