@@ -22,7 +22,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Hashable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
@@ -215,9 +215,25 @@ def _read(payload: str | None, bot: Bot) -> Update | None:
     if payload is None:
         return None
     try:
-        return Update.de_json(json.loads(payload), bot)
+        data = json.loads(payload)
+        if "\\u0000" in payload:
+            data = _without_nul(data)
+        return Update.de_json(data, bot)
     except Exception:  # not logged: the error's text may quote the payload
         return None
+
+
+def _without_nul(value: Any) -> Any:
+    """The update with NUL characters taken out of its texts: they show as nothing in
+    Telegram, and PostgreSQL cannot store them in text, so a message carrying one would fail
+    every time it was handled."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    return value
 
 
 def _lane_of(update: Update) -> Hashable:

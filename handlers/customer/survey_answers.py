@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as tg_filters
 
@@ -132,9 +132,13 @@ async def ticket_star(update: Update, context: KefuContext, button: SurveyButton
                 verdict = Verdict("recorded", first=previous is None)
                 number = ticket.number
     if verdict.kind != "recorded":
-        if comment_until is not None and comment_until > now:
-            _ask_comment(context, "ticket", button.target, until=comment_until)
         await _refuse(update, context, verdict)
+        if comment_until is not None and comment_until > now and not _asked(context, button):
+            # Not asked in this process's memory: the first handling died before its state
+            # was written, maybe before its question went out. Ask (again): a repeat is
+            # better than a customer told nothing, whose comment would reopen the ticket.
+            _ask_comment(context, "ticket", button.target, until=comment_until)
+            await _tell_more(query.get_bot(), user.id, context)
         return
     await answer(update, context, context.t.t("Thank you!"))
     await edit_pressed(
@@ -148,13 +152,26 @@ async def ticket_star(update: Update, context: KefuContext, button: SurveyButton
         await csat.alert_low_score(context.bot, kefu, button.target)
     if verdict.first:
         _ask_comment(context, "ticket", button.target)
-        await query.get_bot().send_message(
-            user.id,
-            context.t.t(
-                "Thank you for your rating! If you like, tell us more about it: just type it here."
-            ),
-            reply_markup=no_comment_keyboard(context.t),
-        )
+        await _tell_more(query.get_bot(), user.id, context)
+
+
+def _asked(context: KefuContext, button: SurveyButton) -> bool:
+    prompt = (context.user_data or {}).get(COMMENT)
+    return (
+        isinstance(prompt, dict)
+        and prompt.get("kind") == "ticket"
+        and prompt.get("id") == button.target
+    )
+
+
+async def _tell_more(bot: Bot, user_id: int, context: KefuContext) -> None:
+    await bot.send_message(
+        user_id,
+        context.t.t(
+            "Thank you for your rating! If you like, tell us more about it: just type it here."
+        ),
+        reply_markup=no_comment_keyboard(context.t),
+    )
 
 
 # --- campaigns ----------------------------------------------------------------------------------

@@ -294,6 +294,22 @@ async def test_a_customer_follow_up_and_photo_are_copied_into_the_topic(
     assert said == ["It also smells burnt.", None]
 
 
+async def test_a_follow_up_with_a_nul_character_is_kept_without_it(
+    kefu: Kefu, desk_bot: Bot, alice: SandboxUser, client: SandboxClient
+) -> None:
+    """PostgreSQL cannot store NUL in text: such a message would fail on every retry."""
+    await accept_privacy(alice)
+    number = await open_ticket(kefu, desk_bot, alice, language=Language.EN)
+    topic = await topic_of(client, number)
+    await topic.wait_for_text(f"#{number}")
+
+    await alice.send("Model\x00 M8, still broken")
+    await topic.wait_for_text("still broken")  # Telegram's own copy of the message
+    _, record = await ticket_state(kefu, number)
+    said = [e.text for e in record if e.kind == EventKind.CUSTOMER_MESSAGE]
+    assert said == ["Model M8, still broken"]
+
+
 async def test_a_customer_reply_puts_a_waiting_ticket_back_in_the_queue(
     kefu: Kefu, desk_bot: Bot, alice: SandboxUser, client: SandboxClient
 ) -> None:
