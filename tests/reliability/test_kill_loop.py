@@ -18,9 +18,11 @@ read the answer to its own call, so before the update can be marked handled). Af
 Handling is at least once, so repeated messages (a question asked twice, a reply relayed
 twice) are allowed: what is checked is what must never happen.
 
-The bounded form runs by default. `KEFU_SLOW_TESTS=1` (or `-m slow`) adds a long one, with
-more customers, rounds and kills. The seed is printed; `KEFU_TEST_SEED=<seed>` replays a run's
-choices (the kills' timing against Kefu's own cannot be replayed exactly).
+The bounded form runs by default, from a fixed seed (4961, which once found a lost survey
+comment), so that CI makes the same choices every time. `KEFU_SLOW_TESTS=1` (or `-m slow`) adds
+a long one, with more customers, rounds and kills, and draws a random seed. The seed is printed;
+`KEFU_TEST_SEED=<seed>` replays a run's choices (the kills' timing against Kefu's own cannot be
+replayed exactly).
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ from tests.reliability.traffic import (
     live,
 )
 
-SEED = int(os.environ.get("KEFU_TEST_SEED", random.randrange(1_000_000)))
+BOUNDED_SEED = 4961
+SEED = int(
+    os.environ.get("KEFU_TEST_SEED")
+    or (random.randrange(1_000_000) if os.environ.get("KEFU_SLOW_TESTS") == "1" else BOUNDED_SEED)
+)
 APOLOGY = "Sorry, something went wrong on our side"
 REOPENED = "We have reopened ticket"
 # After a ticket's number was given, its flow is over: none of these may follow.
