@@ -16,10 +16,11 @@ test: setup-test
 setup: .stamp-setup
 setup-test: .stamp-setup-test
 
-.stamp-setup: pyproject.toml
+.stamp-setup: pyproject.toml scripts/install-cjk-font.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	sh scripts/install-cjk-font.sh $(BIN)/python
 	touch $@
 
 .stamp-setup-test: .stamp-setup pyproject.toml

@@ -13,6 +13,7 @@ from bot.services import Kefu
 from domain.campaigns import jobs as campaign_jobs
 from domain.desk import jobs as desk_jobs
 from domain.privacy import retention
+from domain.reports import delivery as report_delivery
 from domain.sla import alerts as sla_alerts
 from domain.surveys import jobs as survey_jobs
 from handlers import admin, common, customer, staff
@@ -64,6 +65,7 @@ def build_application(
     sla_alerts.schedule_jobs(application.job_queue, kefu)
     retention.schedule_jobs(application.job_queue, kefu)
     survey_jobs.schedule_jobs(application.job_queue)
+    report_delivery.schedule_jobs(application.job_queue)
     campaign_jobs.install(application, kefu)
     return application
 

@@ -191,16 +191,25 @@ class SlaConfig(Section):
 
     def policy_for(self, type: TicketType, priority: Priority) -> SlaPolicy | None:
         """The most specific policy: type+priority, type, priority, then the default."""
+        found = self.policy_key_for(type, priority)
+        return None if found is None else self.policies[found[0]][found[1]]
+
+    def policy_key_for(self, type: TicketType, priority: Priority) -> tuple[str, str] | None:
+        """The (type, priority) keys of the policy `policy_for` picks, as written in the TOML."""
         for type_key, priority_key in (
             (type.value, priority.value),
             (type.value, ANY),
             (ANY, priority.value),
             (ANY, ANY),
         ):
-            policy = self.policies.get(type_key, {}).get(priority_key)
-            if policy is not None:
-                return policy
+            if priority_key in self.policies.get(type_key, {}):
+                return type_key, priority_key
         return None
+
+    def policy_named(self, name: str) -> SlaPolicy | None:
+        """The policy stored on a ticket as "type.priority" (see `domain.sla.tracking`)."""
+        type_key, _, priority_key = name.partition(".")
+        return self.policies.get(type_key, {}).get(priority_key)
 
 
 class FaqEntry(Section):
@@ -221,6 +230,22 @@ class PrivacyConfig(Section):
     retention_days: int = Field(1095, ge=0)  # 0 keeps personal data until the customer asks
 
 
+class CareConfig(Section):
+    """After the service: the record sent on resolution, and follow-up visits (回访)."""
+
+    currency: Annotated[str, Field(min_length=1, max_length=8)] = "CNY"  # of /charge amounts
+    # Days after resolution before the customer is asked whether the problem stayed solved,
+    # per ticket type; a type left out gets no visit.
+    followup_days: dict[TicketType, Annotated[int, Field(ge=1, le=365)]] = Field(
+        default_factory=lambda: {
+            TicketType.REPAIR: 7,
+            TicketType.INSTALLATION: 7,
+            TicketType.MAINTENANCE: 30,
+            TicketType.COMPLAINT: 3,
+        }
+    )
+
+
 class FairUseConfig(Section):
     """What one customer may ask of the desk, so that one cannot crowd out the others."""
 
@@ -237,6 +262,62 @@ def _duplicates(values: list[Any]) -> list[Any]:
     return [value for value, count in Counter(values).items() if count > 1]
 
 
+class Clause(Section):
+    """One measurable promise of a contract (see [[compliance.clauses]] in default_config.toml)."""
+
+    id: Slug
+    title: LocalizedName
+    metric: NonEmpty
+    params: dict[str, Any] = Field(default_factory=dict)
+    target: float
+    source: str | None = None  # where the promise comes from, for whoever reads the TOML
+
+    @model_validator(mode="after")
+    def _known_metric(self) -> "Clause":
+        from domain.reports.compliance import METRICS  # the registry, with every metric in it
+
+        found = METRICS.get(self.metric)
+        if found is None:
+            raise ValueError(
+                f"clause {self.id!r}: unknown metric {self.metric!r}; "
+                f"known: {', '.join(sorted(METRICS))}"
+            )
+        try:
+            found.check(self.params, self.target)
+        except ValueError as error:
+            raise ValueError(f"clause {self.id!r} ({self.metric}): {error}") from None
+        return self
+
+
+def _shipped_clauses() -> list[Clause]:
+    """The shipped file's clauses (the seed contracts'), so a KEFU_CONFIG file without a
+    [compliance] section measures the same promises; written once, in default_config.toml."""
+    shipped = tomllib.loads(Path(__file__).with_name("default_config.toml").read_text("utf-8"))
+    return [Clause.model_validate(clause) for clause in shipped["compliance"]["clauses"]]
+
+
+class ComplianceConfig(Section):
+    clauses: list[Clause] = Field(default_factory=_shipped_clauses)
+
+    @field_validator("clauses")
+    @classmethod
+    def _unique_clauses(cls, clauses: list[Clause]) -> list[Clause]:
+        if repeated := _duplicates([clause.id for clause in clauses]):
+            raise ValueError(f"clause id {repeated[0]!r} is used twice")
+        return clauses
+
+
+class ReportsConfig(Section):
+    """When the scheduled reports go to every admin (in the business's time zone)."""
+
+    scheduled: list[Literal["week", "month"]] = Field(default_factory=lambda: ["week", "month"])
+    weekly_on: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    monthly_on_day: int = Field(1, ge=1, le=28)
+    hour: int = Field(9, ge=0, le=23)
+
+
 class BusinessConfig(Section):
     support: SupportConfig = Field(default_factory=SupportConfig)
     products: list[Product] = Field(default_factory=list)
@@ -247,6 +328,9 @@ class BusinessConfig(Section):
     surveys: SurveysConfig = Field(default_factory=SurveysConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     fair_use: FairUseConfig = Field(default_factory=FairUseConfig)
+    care: CareConfig = Field(default_factory=CareConfig)
+    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
 
     @field_validator("products")
     @classmethod

@@ -45,6 +45,8 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("approve", t.t("Approve a return or exchange request")),
         BotCommand("decline", t.t("Decline a return or exchange request")),
         BotCommand("sla", t.t("Tickets at risk and breached")),
+        BotCommand("report", t.t("Service report: last week, month, quarter or dates")),
+        BotCommand("compliance", t.t("Contract compliance for a period")),
     ]
 
 
@@ -53,6 +55,9 @@ def admin_commands(t: Translator) -> list[BotCommand]:
         *customer_commands(t),
         BotCommand("campaign", t.t("Start a survey campaign")),
         BotCommand("campaigns", t.t("Survey campaigns")),
+        BotCommand("report", t.t("Service report: last week, month, quarter or dates")),
+        BotCommand("compliance", t.t("Contract compliance for a period")),
+        BotCommand("export", t.t("Tickets of a period as CSV and JSON")),
     ]
 
 

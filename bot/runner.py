@@ -9,6 +9,7 @@ from bot.app import build_application, on_startup
 from bot.inbox import DurableInbox
 from bot.services import Kefu
 from domain.desk import jobs as desk_jobs
+from domain.reports import delivery as report_delivery
 
 logger = logging.getLogger("kefu")
 FORGET_EVERY = 3600.0  # seconds between clean-ups of handled inbox rows
@@ -36,6 +37,8 @@ async def run_polling(
         await on_startup(application)
         await application.start()
         await desk_jobs.recover(application.bot, kefu)
+        # A scheduled report that came due while Kefu was down goes out now, beside the updates.
+        application.create_task(report_delivery.send_due(application.bot, kefu))
         assert application.job_queue is not None
         application.job_queue.run_repeating(
             lambda _context: updates.forget_old(),

@@ -61,6 +61,9 @@ class EventKind(StrEnum):
     ATTACHMENT = "attachment"
     ALERT = "alert"
     SURVEY = "survey"
+    CHARGE = "charge"  # parts or labour staff entered: data {"amount", "currency", "free"}
+    SERVICE_RECORD = "service_record"  # the record was sent to the customer
+    VISIT = "visit"  # a follow-up visit (回访) was sent or answered
 
 
 class ActorKind(StrEnum):

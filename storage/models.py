@@ -109,10 +109,10 @@ class Ticket(Base):
     staff_topic_id: Mapped[int | None]
     assignee_telegram_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     assignee_name: Mapped[str | None] = mapped_column(sa.String(255))
-    created_at: Mapped[datetime]
-    first_response_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
     reopened_at: Mapped[datetime | None]
     # Retention passed or the customer asked: see storage.erasure. The ticket stays as an
     # anonymous record (type, product, dates, statuses, SLA figures, scores).
@@ -134,6 +134,17 @@ class Ticket(Base):
     resolution_started_at: Mapped[datetime | None]  # when the current spell began
     resolution_used_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     resolution_paused_at: Mapped[datetime | None]  # set while waiting on the customer
+    # What reports judge the ticket by, written as it happens (`domain.sla.tracking`): the
+    # policy it falls under ("complaint.default"), each timer's deadline as it stood when the
+    # timer last ran, whether the timer was met once it ended, and how long the customer
+    # waited, in business seconds. Reopening clears the resolution's outcome.
+    sla_policy: Mapped[str | None] = mapped_column(sa.String(64))
+    first_response_deadline: Mapped[datetime | None]
+    first_response_met: Mapped[bool | None]
+    first_response_seconds: Mapped[int | None]
+    resolution_deadline: Mapped[datetime | None]
+    resolution_met: Mapped[bool | None]
+    resolution_seconds: Mapped[int | None]
     # Bumped whenever a deadline changes; each timer keeps the version of its deadline, which
     # keys its alerts (`SlaAlert`), so a new deadline alerts afresh and an old one never twice.
     sla_version: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -292,3 +303,21 @@ class SlaAlert(Base):
     delivered: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]  # claimed at
     sent_at: Mapped[datetime | None]
+
+
+class ReportDelivery(Base):
+    """One scheduled report to one admin for one period, claimed before it is sent: the unique
+    key makes a second claim (a restart, another instance) a no-op, and `claimed_until` lets
+    another instance take over a send that was cut short."""
+
+    __tablename__ = "report_deliveries"
+    __table_args__ = (sa.UniqueConstraint("period_kind", "period_start", "admin_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(sa.String(16))  # "week" or "month"
+    period_start: Mapped[date]
+    admin_id: Mapped[int] = mapped_column(sa.BigInteger)
+    claimed_until: Mapped[datetime | None]
+    delivered: Mapped[int] = mapped_column(default=0, server_default="0")  # messages sent so far
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

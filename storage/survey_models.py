@@ -79,7 +79,7 @@ class TicketSurvey(Base):
     failed_at: Mapped[datetime | None]  # given up: blocked, or too many failures
     telegram_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     score: Mapped[int | None]
-    answered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
     comment: Mapped[str | None] = mapped_column(sa.Text)
     alerted_at: Mapped[datetime | None]  # staff were told about a low score
 

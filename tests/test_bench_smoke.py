@@ -22,6 +22,8 @@ SMALLEST: dict[str, list[str]] = {
     "campaign": ["--count", "20", "--kill-at", "0.5"],
     "conversations": ["--customers", "2"],
     "flood": ["--messages", "5", "--seconds", "1"],
+    # 500 tickets, on SQLite and, when reachable, PostgreSQL (a throw-away database).
+    "report": ["--tickets", "500", "--postgres", postgres.SERVER],
     # Below 2,000 every ticket would be active; PostgreSQL is measured only when reachable.
     "sla_scan": ["--sizes", "3000", "--postgres", postgres.SERVER],
 }

@@ -1,5 +1,6 @@
 """Configuration: defaults that work, environment parsing, and errors that name their key."""
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -8,7 +9,10 @@ from pydantic import ValidationError
 
 from bot.business_config import (
     BusinessHours,
+    CareConfig,
+    ComplianceConfig,
     PrivacyConfig,
+    ReportsConfig,
     ReturnsConfig,
     SupportConfig,
     SurveysConfig,
@@ -143,6 +147,9 @@ def test_the_shipped_values_are_the_built_in_defaults(shipped):
     assert shipped.returns == ReturnsConfig()
     assert shipped.surveys == SurveysConfig()
     assert shipped.privacy == PrivacyConfig()
+    assert shipped.compliance == ComplianceConfig()
+    assert shipped.reports == ReportsConfig()
+    assert shipped.care == CareConfig()
     weekly = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "extra_day_hours")
     defaults = BusinessHours()
     assert [getattr(shipped.business_hours, d) for d in weekly] == [
@@ -361,3 +368,30 @@ def test_invalid_toml_names_the_line(tmp_path):
 def test_the_default_file_ships_inside_the_package():
     assert Path(__file__).parents[1] / "bot" / "default_config.toml" == DEFAULT_CONFIG
     assert DEFAULT_CONFIG.is_file()
+
+
+def test_the_shipped_clauses_are_titled_in_every_language(shipped):
+    # The report's compliance section names each clause in the reader's language.
+    assert len(shipped.compliance.clauses) == 5
+    for clause in shipped.compliance.clauses:
+        assert clause.title.zh_Hans and clause.title.zh_Hant, clause.id
+        assert clause.source, f"{clause.id}: say which contract the promise comes from"
+
+
+@pytest.mark.parametrize(
+    ("clause", "error"),
+    [
+        ('metric = "speed"\ntarget = 1.0', "unknown metric 'speed'"),
+        ('metric = "first_response_within"\ntarget = 1.0', "needs params.within"),
+        ('metric = "first_response_within"\nparams = { within = "5wd" }\ntarget = 1', "in hours"),
+        ('metric = "complaints_handled"\ntarget = 95', "0.95 for 95 %"),
+        ('metric = "reopen_rate_at_most"\nparams = { days = 3 }\ntarget = 0.1', "unknown params"),
+    ],
+)
+def test_a_wrong_clause_stops_the_configuration(tmp_path, clause, error):
+    path = tmp_path / "kefu.toml"
+    path.write_text(
+        f'[[compliance.clauses]]\nid = "x"\ntitle = {{ en = "X" }}\n{clause}\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=re.escape(error)):
+        load_business_config(path)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from domain.sla.calendar import BusinessCalendar, ClockKind
+from domain.sla.calendar import BusinessCalendar, ClockKind, business_time_between
 from domain.sla.timers import (
     AlertPoint,
     Change,
@@ -53,6 +53,10 @@ class SlaRules:
 
     def policy(self, ticket: Ticket) -> Policy | None:
         return self.config.sla.policy_for(ticket.type, ticket.priority)
+
+    def policy_name(self, ticket: Ticket) -> str | None:
+        found = self.config.sla.policy_key_for(ticket.type, ticket.priority)
+        return None if found is None else ".".join(found)
 
     def clock(self, ticket: Ticket) -> ClockKind:
         policy = self.policy(ticket)
@@ -93,6 +97,42 @@ def track(flush: TicketFlush, rules: SlaRules) -> None:
     )
     if new is not state:
         write_state(ticket, new)
+    record_outcomes(ticket, state, rules)
+
+
+def record_outcomes(ticket: Ticket, before: SlaState, rules: SlaRules) -> None:
+    """Keep what reports judge the ticket by (see the columns in `storage.models.Ticket`).
+
+    A deadline is remembered while its timer runs, so that once the timer stops (and the live
+    due time is cleared) the report can still tell whether it was met. A resolution reached
+    while the clock was paused on the customer counts from the pause: the clock stopped there.
+    """
+    _set(ticket, "sla_policy", rules.policy_name(ticket))
+    if ticket.first_response_due_at is not None:
+        _set(ticket, "first_response_deadline", ticket.first_response_due_at)
+    if ticket.resolution_due_at is not None:
+        _set(ticket, "resolution_deadline", ticket.resolution_due_at)
+    answered = ticket.first_response_at
+    if answered is not None and ticket.first_response_seconds is None:
+        deadline = ticket.first_response_deadline
+        _set(ticket, "first_response_met", None if deadline is None else answered <= deadline)
+        waited = business_time_between(ticket.created_at, answered, rules.calendar)
+        _set(ticket, "first_response_seconds", round(waited.total_seconds()))
+    resolved = ticket.resolved_at
+    if resolved is None:
+        _set(ticket, "resolution_met", None)
+        _set(ticket, "resolution_seconds", None)
+    elif ticket.resolution_seconds is None:
+        deadline = ticket.resolution_deadline
+        stopped = before.resolution_paused_at or resolved
+        _set(ticket, "resolution_met", None if deadline is None else stopped <= deadline)
+        waited = business_time_between(ticket.created_at, resolved, rules.calendar)
+        _set(ticket, "resolution_seconds", round(waited.total_seconds()))
+
+
+def _set(ticket: Ticket, name: str, value: object) -> None:
+    if getattr(ticket, name) != value:  # an unchanged value must not dirty the row
+        setattr(ticket, name, value)
 
 
 def facts_of(ticket: Ticket) -> TicketFacts:

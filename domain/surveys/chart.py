@@ -1,8 +1,8 @@
 """Survey results as a PNG chart (matplotlib's Agg backend: no display needed).
 
-Chinese labels need a CJK font. Kefu uses one that is installed (Noto Sans CJK, Source Han
-Sans, WenQuanYi, ...; see `fc-list :lang=zh`) and never downloads fonts; without one, the chart
-is labelled in English instead of showing empty boxes.
+Chinese labels need a CJK font: `domain.chart_fonts` finds an installed one (`chart_words`,
+`cjk_font`, re-exported here for the survey reports); without one, the chart is labelled in
+English instead of showing empty boxes.
 
 The figure is built with the object API (`Figure`, not `pyplot`): no global state, so charts
 can be drawn in a worker thread while the bot goes on answering. matplotlib is imported on the
@@ -14,51 +14,19 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
-from bot.i18n import Catalogs, Translator
+from bot.i18n import Translator
+from domain.chart_fonts import DEFAULT_FAMILY, chart_words, cjk_font
 from domain.surveys.results import Summary
 from storage.survey_models import CampaignKind
 
-# Preferred families per language, best first; any CJK family will do after these.
-_FAMILIES = {
-    "zh_Hans": ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Noto Sans SC"),
-    "zh_Hant": ("Noto Sans CJK TC", "Source Han Sans TC", "Noto Sans CJK HK", "Noto Sans TC"),
-}
-_DEFAULT_FAMILY = "DejaVu Sans"  # matplotlib's own
-_CJK_HINTS = ("CJK", "Han Sans", "WenQuanYi", "Hei", "Ming", "Noto Sans SC", "Noto Sans TC")
+__all__ = ["Period", "chart_words", "cjk_font", "render_png"]
 
 
 @dataclass(frozen=True)
 class Period:
     label: str
     summary: Summary
-
-
-@cache
-def cjk_font(language: str) -> str | None:
-    """An installed font family that has Chinese glyphs, or None."""
-    from matplotlib import font_manager
-
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
-    for family in _FAMILIES.get(language, ()):
-        if family in installed:
-            return family
-    return next((name for name in sorted(installed) if any(h in name for h in _CJK_HINTS)), None)
-
-
-def chart_words(catalogs: Catalogs, language: str) -> tuple[Translator, list[str]]:
-    """The language to label the chart in, and the font families to draw it with, best first.
-
-    A CJK font, when there is one, is also a fallback for English charts: answers and options
-    typed by people can be Chinese whatever the admin's language.
-    """
-    cjk = cjk_font(language if language.startswith("zh") else "zh_Hans")
-    if cjk is None:
-        chart_language = "en" if language.startswith("zh") else language
-        return catalogs.for_language(chart_language), [_DEFAULT_FAMILY]
-    families = [cjk, _DEFAULT_FAMILY] if language.startswith("zh") else [_DEFAULT_FAMILY, cjk]
-    return catalogs.for_language(language), families
 
 
 def _headline(summary: Summary) -> float | None:
@@ -91,7 +59,7 @@ def render_png(
     value_labels: Sequence[str],
     periods: Sequence[Period] = (),
     *,
-    families: Sequence[str] = (_DEFAULT_FAMILY,),
+    families: Sequence[str] = (DEFAULT_FAMILY,),
 ) -> bytes:
     """A bar chart of the answers, and the headline figure per period if there are several."""
     from matplotlib import font_manager

@@ -1,12 +1,15 @@
-"""Admins' handlers: composing survey campaigns (/campaign) and running them (/campaigns).
+"""Admins' handlers: composing survey campaigns (/campaign), running them (/campaigns), and
+the reports (/report, /compliance, /export).
 
-The admin gate (`handlers.admin.gate.admit_admin`) is put in front of each, once, here.
+The admin gate (`handlers.admin.gate.admit_admin`) is put in front of the campaigns' handlers,
+once, here; the reports have their own (`handlers.admin.reports.reader_words`), since staff read
+them too, in the staff group.
 """
 
 from __future__ import annotations
 
 from bot.services import Kefu
-from handlers.admin import campaign_compose, campaign_control
+from handlers.admin import campaign_compose, campaign_control, reports
 from handlers.admin.gate import admit_admin
 from handlers.common.gates import guard
 from handlers.common.groups import ANSWERS, MAIN, Handlers
@@ -15,7 +18,10 @@ from handlers.common.groups import ANSWERS, MAIN, Handlers
 def build_handlers(kefu: Kefu) -> Handlers:
     timeout = kefu.config.support.conversation_timeout_minutes
     return {
-        ANSWERS: guard(admit_admin, campaign_control.build_handlers()),
+        ANSWERS: [
+            *reports.build_handlers(),
+            *guard(admit_admin, campaign_control.build_handlers()),
+        ],
         # Ahead of the customers' flows: while composing, an admin's messages are the campaign's.
         MAIN: guard(admit_admin, [campaign_compose.build_handler(timeout)]),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KefuContext
 from handlers.common.answers import answer
@@ -37,3 +38,6 @@ async def report_error(update: object, context: KefuContext) -> None:
         )
     except Exception:  # the apology is best effort: the failure itself is logged above
         logger.warning("could not tell the user about the failure", exc_info=True)
+    # The apology is the answer: no later handler group (the fallbacks' "I don't know that
+    # command") speaks after it.
+    raise ApplicationHandlerStop

@@ -1,0 +1,1 @@
+"""Reports: the figures of a period beside the previous one, contract compliance, charts."""
