@@ -11,6 +11,7 @@ from bot.preflight import require_staff_desk
 from bot.send_budget import LaneRateLimiter
 from bot.services import Kefu
 from domain.campaigns import jobs as campaign_jobs
+from domain.care import visits as care_visits
 from domain.desk import jobs as desk_jobs
 from domain.privacy import retention
 from domain.reports import delivery as report_delivery
@@ -67,6 +68,7 @@ def build_application(
     survey_jobs.schedule_jobs(application.job_queue)
     report_delivery.schedule_jobs(application.job_queue)
     campaign_jobs.install(application, kefu)
+    care_visits.schedule_jobs(application.job_queue)
     return application
 
 

@@ -38,6 +38,7 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("note", t.t("Add an internal note to this ticket")),
         BotCommand("assign", t.t("Assign this ticket")),
         BotCommand("priority", t.t("Change this ticket's priority")),
+        BotCommand("charge", t.t("Add parts or a charge to this ticket's service record")),
         BotCommand("resolve", t.t("Resolve this ticket")),
         BotCommand("reopen", t.t("Reopen this ticket")),
         BotCommand("close", t.t("Close this ticket and its topic")),

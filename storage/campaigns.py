@@ -2,6 +2,9 @@
 
 Sending itself lives in `storage.outbox`. A run's recipients are written in one
 `INSERT ... SELECT` from the audience before anything is sent.
+
+Standing campaigns (`Campaign.standing`: follow-up visits, `storage.visits`) are Kefu's own:
+admins neither list nor control them, and they never finish.
 """
 
 from dataclasses import dataclass, field
@@ -126,7 +129,13 @@ async def get(
 
 
 async def recent(session: AsyncSession, *, limit: int = 10) -> list[Campaign]:
-    rows = await session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(limit))
+    """The admins' campaigns, newest first."""
+    rows = await session.scalars(
+        select(Campaign)
+        .where(Campaign.standing.is_(None))
+        .order_by(Campaign.id.desc())
+        .limit(limit)
+    )
     return list(rows)
 
 
@@ -242,7 +251,9 @@ async def finish_idle_runs(session: AsyncSession, *, now: datetime) -> list[int]
     """Running campaigns whose current run has nothing left to send: the run ends, and the
     campaign waits for its next run (quarterly) or is finished. Returns their ids."""
     running = await session.scalars(
-        select(Campaign).where(Campaign.status == CampaignStatus.RUNNING).with_for_update()
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.RUNNING, Campaign.standing.is_(None))
+        .with_for_update()
     )
     finished: list[int] = []
     for campaign in running:
@@ -268,7 +279,8 @@ async def finish_idle_runs(session: AsyncSession, *, now: datetime) -> list[int]
 
 
 async def pause(session: AsyncSession, campaign: Campaign, *, now: datetime) -> bool:
-    if campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING):
+    pausable = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING)
+    if campaign.standing is not None or campaign.status not in pausable:
         return False
     campaign.status = CampaignStatus.PAUSED
     campaign.updated_at = now
@@ -277,7 +289,7 @@ async def pause(session: AsyncSession, campaign: Campaign, *, now: datetime) -> 
 
 async def resume(session: AsyncSession, campaign: Campaign, *, now: datetime) -> bool:
     """Carry on where it stopped: sending the current run, or waiting for the next one."""
-    if campaign.status != CampaignStatus.PAUSED:
+    if campaign.standing is not None or campaign.status != CampaignStatus.PAUSED:
         return False
     run = await latest_run(session, campaign.id)
     unfinished = run is not None and run.finished_at is None
@@ -290,7 +302,7 @@ async def resume(session: AsyncSession, campaign: Campaign, *, now: datetime) ->
 
 async def start_now(session: AsyncSession, campaign: Campaign, *, now: datetime) -> bool:
     """A scheduled campaign's next run begins at the next tick instead of at its time."""
-    if campaign.status != CampaignStatus.SCHEDULED:
+    if campaign.standing is not None or campaign.status != CampaignStatus.SCHEDULED:
         return False
     campaign.next_run_at = now
     campaign.updated_at = now
@@ -299,7 +311,7 @@ async def start_now(session: AsyncSession, campaign: Campaign, *, now: datetime)
 
 async def cancel(session: AsyncSession, campaign: Campaign, *, now: datetime) -> bool:
     """Stop for good: nobody still queued receives it, and no later run begins."""
-    if campaign.status not in ACTIVE:
+    if campaign.standing is not None or campaign.status not in ACTIVE:
         return False
     campaign.status = CampaignStatus.CANCELLED
     campaign.next_run_at = None
@@ -315,6 +327,8 @@ async def cancel(session: AsyncSession, campaign: Campaign, *, now: datetime) ->
 async def set_status_message(
     session: AsyncSession, campaign: Campaign, *, chat_id: int, message_id: int, language: str
 ) -> None:
+    if campaign.standing is not None:
+        return  # no status message to keep up to date: admins do not run it
     campaign.status_chat_id, campaign.status_message_id = chat_id, message_id
     campaign.status_language = language
 

@@ -39,6 +39,7 @@ class Delivery:
     attempts: int
     may_receive: bool  # still consented and not opted out
     claimed_until: datetime
+    ticket_id: int | None = None  # the ticket a follow-up visit asks about
 
 
 async def database_now(session: AsyncSession) -> datetime:
@@ -89,6 +90,7 @@ async def claim(
             CampaignRecipient.id,
             CampaignRecipient.campaign_id,
             CampaignRecipient.attempts,
+            CampaignRecipient.ticket_id,
             Customer.id,
             Customer.telegram_id,
             Customer.language,
@@ -108,8 +110,9 @@ async def claim(
             attempts=attempts,
             may_receive=bool(ok),
             claimed_until=until,
+            ticket_id=ticket_id,
         )
-        for rid, cid, attempts, customer_id, telegram_id, language, ok in rows
+        for rid, cid, attempts, ticket_id, customer_id, telegram_id, language, ok in rows
     ]
 
 

@@ -8,6 +8,9 @@ imports this module, so `Base.metadata` (and so Alembic) always sees these table
   `CampaignRecipient`: the outbox. One row per recipient is written before anything is sent;
   the row carries the delivery state (status, attempts, next attempt, lease, Telegram message
   id, error) and, later, the customer's answer.
+- A *standing* campaign is one Kefu keeps running for itself (`Campaign.standing`, one of each
+  name), never shown to admins: follow-up visits (`CampaignKind.FOLLOWUP`, `domain.care`) go
+  out through it, one recipient row per resolved ticket (`CampaignRecipient.ticket_id`).
 """
 
 from datetime import datetime
@@ -25,6 +28,11 @@ class CampaignKind(StrEnum):
     CSAT = "csat"  # 1–5 stars, then an optional comment
     NPS = "nps"  # 0–10, then "why?"
     CHOICE = "choice"  # one of the admin's options
+    FOLLOWUP = "followup"  # a follow-up visit (回访) after a ticket: Yes / No, problem is back
+
+
+# What an admin may compose; a follow-up visit is Kefu's own (a standing campaign).
+COMPOSABLE = (CampaignKind.CSAT, CampaignKind.NPS, CampaignKind.CHOICE)
 
 
 class CampaignStatus(StrEnum):
@@ -105,6 +113,9 @@ class Campaign(Base):
     status_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     status_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     status_language: Mapped[str | None] = mapped_column(sa.String(32))
+    # The name of a campaign Kefu keeps running for itself ("followup"), one per name, created
+    # on first need; None for an admin's campaign.
+    standing: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
 
 
 class CampaignRun(Base):
@@ -126,7 +137,17 @@ class CampaignRecipient(Base):
 
     __tablename__ = "campaign_recipients"
     __table_args__ = (
-        sa.UniqueConstraint("run_id", "customer_id"),
+        # A survey reaches each customer once per run; follow-up visits are one per ticket (a
+        # customer with two resolved tickets gets two), and each ticket gets at most one.
+        sa.Index(
+            "uq_campaign_recipients_run_id_customer_id",
+            "run_id",
+            "customer_id",
+            unique=True,
+            sqlite_where=sa.text("ticket_id IS NULL"),
+            postgresql_where=sa.text("ticket_id IS NULL"),
+        ),
+        sa.UniqueConstraint("campaign_id", "ticket_id"),
         sa.Index("ix_campaign_recipients_status_id", "status", "id"),  # claiming in order
         sa.Index("ix_campaign_recipients_run_id_status", "run_id", "status"),  # progress
     )
@@ -139,6 +160,8 @@ class CampaignRecipient(Base):
     customer_id: Mapped[int] = mapped_column(
         sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
+    # The ticket a follow-up visit asks about; None for a survey campaign's recipient.
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
     status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]  # database time
@@ -149,7 +172,7 @@ class CampaignRecipient(Base):
     sent_at: Mapped[datetime | None]
     error_code: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.String(255))
-    answer: Mapped[int | None]  # the score, or the chosen option's index
+    answer: Mapped[int | None]  # the score, the chosen option's index, or a visit's 1 yes, 0 no
     comment: Mapped[str | None] = mapped_column(sa.Text)
     answered_at: Mapped[datetime | None]
 

@@ -13,6 +13,9 @@ customers talking to the bot still get prompt answers; the limiter is the backst
 `rate_limit_args=0` would not bypass the limiter's retries: PTB reads it as "use the default".)
 A 429 that escapes the limiter's own retries puts the row back, due after retry_after, and
 holds the sender's pace for as long.
+
+Follow-up visits (`CampaignKind.FOLLOWUP`) share the outbox and its pace: each is worded from
+its ticket (`domain.care.visits`), and skipped if the ticket was reopened or erased meanwhile.
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
+from bot.i18n import Translator
 from bot.services import Kefu
 from domain.campaigns.delivery import Outcome, Result, attempt, backoff
 from domain.campaigns.pacing import Pacer
+from domain.care import visits
 from domain.surveys.questions import campaign_keyboard, campaign_text
 from storage import campaigns, customers, outbox
 from storage.outbox import Delivery
@@ -156,19 +162,18 @@ class CampaignSender:
         self, delivery: Delivery, question: tuple[CampaignKind, dict[str, Any]], pacer: Pacer
     ) -> None:
         try:
-            if not delivery.may_receive:
+            t = self.kefu.catalogs.for_language(delivery.language)
+            message = await self._message(delivery, question, t) if delivery.may_receive else None
+            if message is None:
                 async with self.kefu.db.unit_of_work() as session:
                     await outbox.mark_final(
                         session, delivery.recipient_id, DeliveryStatus.SKIPPED, worker=self.worker
                     )
                 return
-            kind, texts = question
-            t = self.kefu.catalogs.for_language(delivery.language)
+            text, markup = message
             result = await attempt(
                 lambda: self.application.bot.send_message(
-                    delivery.telegram_id,
-                    campaign_text(t, kind, texts),
-                    reply_markup=campaign_keyboard(t, kind, texts, delivery.recipient_id),
+                    delivery.telegram_id, text, reply_markup=markup
                 )
             )
             if result.outcome == Outcome.RATE_LIMITED:
@@ -177,6 +182,20 @@ class CampaignSender:
         except Exception:
             # The row keeps its lease and is sent again once the lease runs out.
             logger.exception("campaign recipient %s: sending failed", delivery.recipient_id)
+
+    async def _message(
+        self, delivery: Delivery, question: tuple[CampaignKind, dict[str, Any]], t: Translator
+    ) -> tuple[str, InlineKeyboardMarkup] | None:
+        """What to send, in `t`'s language; None: nothing any more (a visit no longer due)."""
+        kind, texts = question
+        if kind == CampaignKind.FOLLOWUP:
+            return await visits.visit_message(
+                self.kefu, t, delivery.ticket_id, delivery.recipient_id
+            )
+        return (
+            campaign_text(t, kind, texts),
+            campaign_keyboard(t, kind, texts, delivery.recipient_id),
+        )
 
     async def _record(self, delivery: Delivery, result: Result) -> None:
         rid, worker = delivery.recipient_id, self.worker

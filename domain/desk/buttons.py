@@ -18,7 +18,10 @@ class DeskButton:
     ticket_id: int
     arg: str | None = None
 
-    ACTIONS = frozenset({"claim", "priority", "setpriority", "resolve", "reopen", "close", "card"})
+    # "nonote" is on the resolution prompt that "resolve" posts, not on the card.
+    ACTIONS = frozenset(
+        {"claim", "priority", "setpriority", "resolve", "nonote", "reopen", "close", "card"}
+    )
 
     def encode(self) -> str:
         return ":".join(["desk", self.action, str(self.ticket_id), *filter(None, [self.arg])])

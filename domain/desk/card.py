@@ -7,16 +7,17 @@ own messages. The buttons' callback data is `domain.desk.buttons.DeskButton`.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.services import Kefu
 from domain.desk.buttons import DeskButton
-from domain.desk.wording import priority_name, status_name, type_name
+from domain.desk.wording import priority_name, status_name, type_name, warranty_name
 from domain.rules.returns import Resolution, ReturnReason, Verdict
 from domain.rules.warranty import warranty_ends_on
-from storage.enums import Language, Priority, TicketStatus, Warranty
+from storage.enums import Language, Priority, TicketStatus
 from storage.models import Customer, Ticket
 
 TOPIC_NAME_LIMIT = 128
@@ -46,14 +47,6 @@ def ticket_customer(t: Translator, ticket: Ticket) -> str:
     if ticket.personal_data_erased_at is not None:
         return t.t("erased")
     return customer_name(t, ticket.customer)
-
-
-def _warranty_name(t: Translator, warranty: Warranty) -> str:
-    return {
-        Warranty.IN_WARRANTY: t.t("In warranty"),
-        Warranty.OUT_OF_WARRANTY: t.t("Out of warranty"),
-        Warranty.UNKNOWN: t.t("Unknown"),
-    }[warranty]
 
 
 def _language_name(t: Translator, language: str) -> str:
@@ -127,14 +120,23 @@ def topic_name(t: Translator, ticket: Ticket) -> str:
     return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
 
 
-def render_card(kefu: Kefu, t: Translator, ticket: Ticket) -> str:
+def product_name(kefu: Kefu, t: Translator, ticket: Ticket) -> str | None:
+    """The ticket's product in the reader's language (its id if the business dropped it)."""
+    if not ticket.product_id:
+        return None
+    product = kefu.config.product(ticket.product_id)
+    return product.name.get(Language(t.language)) if product else ticket.product_id
+
+
+def warranty_ends(kefu: Kefu, ticket: Ticket) -> date | None:
+    """The last day the ticket's product is covered; None without a purchase date or product."""
     product = kefu.config.product(ticket.product_id) if ticket.product_id else None
-    months = product.warranty_months if product else None
-    warranty_ends = (
-        warranty_ends_on(ticket.purchase_date, months)
-        if ticket.purchase_date and months is not None
-        else None
-    )
+    if ticket.purchase_date is None or product is None:
+        return None
+    return warranty_ends_on(ticket.purchase_date, product.warranty_months)
+
+
+def render_card(kefu: Kefu, t: Translator, ticket: Ticket) -> str:
     return t.render(
         "ticket_card.html.j2",
         ticket=ticket,
@@ -143,9 +145,9 @@ def render_card(kefu: Kefu, t: Translator, ticket: Ticket) -> str:
         status=status_name(t, ticket.status),
         customer=ticket_customer(t, ticket),
         language=_language_name(t, ticket.customer.language),
-        product=product.name.get(Language(t.language)) if product else ticket.product_id,
-        warranty=_warranty_name(t, ticket.warranty),
-        warranty_ends=warranty_ends,
+        product=product_name(kefu, t, ticket),
+        warranty=warranty_name(t, ticket.warranty),
+        warranty_ends=warranty_ends(kefu, ticket),
         details=detail_rows(t, ticket.details),
         tz=kefu.timezone,
     )
@@ -166,6 +168,20 @@ def card_keyboard(t: Translator, ticket: Ticket) -> InlineKeyboardMarkup:
     else:
         row = [button(t.t("Reopen"), "reopen")]
     return InlineKeyboardMarkup([row])
+
+
+def resolution_prompt_keyboard(t: Translator, ticket: Ticket) -> InlineKeyboardMarkup:
+    """Under the prompt the card's Resolve posts: staff reply with a note, or press this."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.t("Resolve without a note"),
+                    callback_data=DeskButton("nonote", ticket.id).encode(),
+                )
+            ]
+        ]
+    )
 
 
 def priority_keyboard(t: Translator, ticket: Ticket) -> InlineKeyboardMarkup:

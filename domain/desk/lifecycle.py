@@ -20,6 +20,7 @@ from telegram import Bot, Message
 from telegram.error import BadRequest
 
 from bot.services import Kefu
+from domain.care.record_delivery import send_service_record
 from domain.desk.card import customer_translator
 from domain.desk.files import file_of
 from domain.desk.reach import reach_customer
@@ -284,14 +285,28 @@ async def record_customer_message(
 async def resolve(
     bot: Bot, kefu: Kefu, ticket_id: int, actor: Actor, comment: str | None = None
 ) -> Outcome:
-    """Mark the ticket resolved, then tell the customer, in their language, how to reopen it."""
+    """Mark the ticket resolved (`comment`: what was done, for the service record), then tell
+    the customer, in their language, how to reopen it, and send them the service record."""
     async with kefu.db.unit_of_work() as session:
         ticket = await tickets.get(session, ticket_id, for_update=True)
-        if ticket is None or not ticket.status.is_active:
+        if ticket is None:
             return Outcome(changed=False)
-        await tickets.set_status(
-            session, ticket, TicketStatus.RESOLVED, actor=actor, now=kefu.clock.now(), text=comment
-        )
+        changed = ticket.status.is_active
+        if changed:
+            await tickets.set_status(
+                session,
+                ticket,
+                TicketStatus.RESOLVED,
+                actor=actor,
+                now=kefu.clock.now(),
+                text=comment,
+            )
+    if not changed:
+        if ticket.status == TicketStatus.RESOLVED:
+            # A resolve handled again after a crash (or said twice): the record goes out if
+            # the first handling did not get that far, and never twice.
+            await send_service_record(bot, kefu, ticket_id)
+        return Outcome(changed=False)
     customer = ticket.customer
     words = customer_translator(kefu, customer).t(
         "Your ticket {number} has been resolved. If something is still not right, just write "
@@ -302,6 +317,8 @@ async def resolve(
     sent = await reach_customer(
         kefu, customer.id, lambda: bot.send_message(customer.telegram_id, words)
     )
+    if sent is not None:
+        await send_service_record(bot, kefu, ticket_id)
     return Outcome(changed=True, customer_told=sent is not None)
 
 

@@ -1,4 +1,4 @@
-"""Names of ticket types, priorities and statuses, in the reader's language.
+"""Names of ticket types, priorities, statuses and warranty states, in the reader's language.
 
 Types and priorities read the same for customers and staff; a status is worded for each.
 """
@@ -6,7 +6,7 @@ Types and priorities read the same for customers and staff; a status is worded f
 from __future__ import annotations
 
 from bot.i18n import Translator
-from storage.enums import Priority, TicketStatus, TicketType
+from storage.enums import Priority, TicketStatus, TicketType, Warranty
 
 
 def type_name(t: Translator, ticket_type: TicketType) -> str:
@@ -47,3 +47,11 @@ def customer_status_name(t: Translator, status: TicketStatus) -> str:
         TicketStatus.RESOLVED: t.t("Resolved"),
         TicketStatus.CLOSED: t.t("Closed"),
     }[status]
+
+
+def warranty_name(t: Translator, warranty: Warranty) -> str:
+    return {
+        Warranty.IN_WARRANTY: t.t("In warranty"),
+        Warranty.OUT_OF_WARRANTY: t.t("Out of warranty"),
+        Warranty.UNKNOWN: t.t("Unknown"),
+    }[warranty]

@@ -3,6 +3,10 @@
 Campaign texts are the admin's own words per language (`texts[language]["question"]`, and
 `["options"]` for a multiple-choice question); a language without a text falls back to English.
 They are sent as plain text, so nothing the admin typed is read as markup.
+
+A follow-up visit (`CampaignKind.FOLLOWUP`) asks about one ticket in Kefu's own words: whether
+the product still works well, Yes or "No, the problem is back" (`storage.visits` keeps the
+answer as `WORKS_WELL` or `PROBLEM_BACK`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Translator
 from domain.surveys.buttons import Action, SurveyButton
 from storage.survey_models import CampaignKind
+from storage.visits import PROBLEM_BACK, WORKS_WELL
 
 CSAT_SCORES = range(1, 6)
 NPS_SCORES = range(11)
@@ -70,6 +75,8 @@ def valid_answer(kind: CampaignKind, texts: dict[str, Any], value: int) -> bool:
         return value in CSAT_SCORES
     if kind == CampaignKind.NPS:
         return value in NPS_SCORES
+    if kind == CampaignKind.FOLLOWUP:
+        return value in (WORKS_WELL, PROBLEM_BACK)
     return 0 <= value < len(options(texts, "en"))
 
 
@@ -123,6 +130,8 @@ def campaign_keyboard(
             [button(str(score), score) for score in range(6)],
             [button(str(score), score) for score in range(6, 11)],
         ]
+    elif kind == CampaignKind.FOLLOWUP:
+        rows = [[button(visit_answer_label(t, value), value)] for value in VISIT_ANSWERS]
     else:
         rows = [[button(label, index)] for index, label in enumerate(options(texts, t.language))]
     stop = SurveyButton(Action.STOP if recipient_id is not None else Action.PREVIEW)
@@ -137,3 +146,31 @@ def follow_up_question(t: Translator, kind: CampaignKind) -> str | None:
     if kind == CampaignKind.NPS:
         return t.t("Thank you! What is the main reason for your score? Just type it here.")
     return None
+
+
+# --- follow-up visits ---------------------------------------------------------------------------
+
+VISIT_ANSWERS = (WORKS_WELL, PROBLEM_BACK)
+
+
+def visit_answer_label(t: Translator, value: int) -> str:
+    return t.t("Yes") if value == WORKS_WELL else t.t("No, the problem is back")
+
+
+def visit_question(t: Translator, number: str, product: str | None) -> str:
+    """Whether the ticket's product (if it names one) still works well since its resolution."""
+    if product:
+        return t.t(
+            "How is your {product} doing since we resolved ticket {number}? Is everything "
+            "working well?",
+            product=product,
+            number=number,
+        )
+    return t.t(
+        "Is everything still working well since we resolved ticket {number}?", number=number
+    )
+
+
+def visit_answered(t: Translator, number: str, product: str | None, value: int) -> str:
+    answer = t.t("Your answer: {answer}", answer=visit_answer_label(t, value))
+    return f"{visit_question(t, number, product)}\n\n{answer}"

@@ -45,7 +45,7 @@ from handlers.common.flow import (
 from storage import campaigns
 from storage.campaigns import Audience
 from storage.enums import Language
-from storage.survey_models import AudienceKind, CampaignKind, Repeat
+from storage.survey_models import COMPOSABLE, AudienceKind, CampaignKind, Repeat
 
 MAX_QUESTION = 1000
 MAX_OPTION = 60
@@ -93,7 +93,7 @@ def _button(label: str, button: Button[Any], value: object = None) -> InlineKeyb
 
 
 async def ask_kind(update: Update, context: KefuContext) -> None:
-    rows = [[_button(kind_name(context.t, kind), KIND, kind)] for kind in CampaignKind]
+    rows = [[_button(kind_name(context.t, kind), KIND, kind)] for kind in COMPOSABLE]
     text = context.t.t("New survey campaign. What kind of question?")
     await say(update, context, text, keyboard(context, rows, back=False))
 
@@ -205,7 +205,7 @@ def _choice(update: Update, button: Button[str]) -> str:
 
 async def got_kind(update: Update, context: KefuContext) -> int:
     value = _choice(update, KIND)
-    if value not in set(CampaignKind):
+    if value not in set(COMPOSABLE):
         return await FLOW.again(update, context)
     answers = draft(context).answers
     answers["kind"], answers["texts"] = CampaignKind(value), {}

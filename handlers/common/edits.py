@@ -49,6 +49,34 @@ async def edit_message(
     shown_messages.note(message.chat_id, message.message_id, wanted)
 
 
+async def edit_message_at(
+    context: KefuContext,
+    chat_id: int,
+    message_id: int,
+    *,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    html_text: bool = False,
+) -> None:
+    """Put `text` and `markup` on a message known only by its ids (a ticket's card, when the
+    button pressed was on another message)."""
+    wanted = Shown(_as_shown(text, html_text), markup)
+    if context.kefu.shown.get(chat_id, message_id) == wanted:
+        return
+    try:
+        await context.bot.edit_message_text(
+            text,
+            chat_id,
+            message_id,
+            parse_mode=ParseMode.HTML if html_text else None,
+            reply_markup=markup,
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():  # else another process got there first
+            raise
+    context.kefu.shown.note(chat_id, message_id, wanted)
+
+
 async def edit_pressed(
     update: Update,
     context: KefuContext,

@@ -1,5 +1,5 @@
-"""Customers' handlers: the guided flows, /start, /privacy, /language, My tickets, follow-ups and
-survey answers.
+"""Customers' handlers: the guided flows, /start, /privacy, /language, My tickets, follow-ups,
+survey answers and the service record's PDF.
 
 Customers are served in private chats only: the gate is put in front of every handler here,
 once, so none of them sees a group's updates (those go on to the staff desk or the fallbacks).
@@ -30,6 +30,7 @@ from handlers.customer import (
     mydata,
     privacy,
     reachability,
+    record_pdf,
     repair,
     returns,
     start,
@@ -52,6 +53,7 @@ def build_handlers(kefu: Kefu) -> Handlers:
                 *privacy.build_handlers(),
                 *mydata.build_handlers(),
                 *survey_answers.build_handlers(),
+                *record_pdf.build_handlers(),
             ],
         ),
         MAIN: only(

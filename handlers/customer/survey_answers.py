@@ -1,4 +1,5 @@
-"""Customers answering surveys: stars after a ticket, campaign answers, comments, opting out.
+"""Customers answering surveys: stars after a ticket, campaign answers, follow-up visits,
+comments, opting out.
 
 These handlers live in their own group (`SURVEYS_GROUP` in bot/app.py), after the middleware
 and before the main group. A survey button therefore works even while a guided flow is open,
@@ -8,6 +9,11 @@ still fresh and no flow is under way; otherwise it goes on to the main group unt
 
 One answer per survey: it may be changed for `CHANGE_WINDOW` after the first answer; later
 presses, and presses on expired surveys, are answered politely and change nothing.
+
+A follow-up visit (回访) is a campaign answer about one ticket. "Yes" asks for an optional
+comment; "No, the problem is back" reopens the ticket or opens a linked one
+(`domain.care.repeats`) before the answer is recorded, so a press handled again after a crash
+does it again rather than not at all, and cannot be taken back: the ticket stays open.
 """
 
 from __future__ import annotations
@@ -21,10 +27,14 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 from telegram.ext import filters as tg_filters
 
 from bot.context import KefuContext
+from domain.care import repeats
+from domain.care.repeats import ProblemBack
+from domain.care.visits import product_name
 from domain.surveys import csat
 from domain.surveys.buttons import PATTERN, Action, SurveyButton
 from domain.surveys.questions import (
     CSAT_SCORES,
+    VISIT_ANSWERS,
     answered_text,
     campaign_keyboard,
     follow_up_question,
@@ -32,14 +42,18 @@ from domain.surveys.questions import (
     ticket_keyboard,
     ticket_question,
     valid_answer,
+    visit_answered,
 )
 from handlers.common.answers import answer, drop_buttons
 from handlers.common.edits import edit_pressed
 from handlers.common.flow import draft
-from storage import campaigns, customers, surveys
+from storage import campaigns, customers, surveys, visits
 from storage.events import Actor
+from storage.survey_models import CampaignKind, DeliveryStatus
+from storage.visits import PROBLEM_BACK, Visit
 
-COMMENT = "survey_comment"  # user_data: {"kind": "ticket" | "campaign", "id": int, "until": dt}
+# user_data: {"kind": "ticket" | "campaign" | "visit", "id": int, "until": datetime}
+COMMENT = "survey_comment"
 COMMENT_WINDOW = timedelta(minutes=15)
 CHANGE_WINDOW = timedelta(days=1)
 CAMPAIGN_ANSWERS_FOR = timedelta(days=14)
@@ -182,6 +196,11 @@ async def campaign_answer(update: Update, context: KefuContext, button: SurveyBu
     assert query is not None and user is not None
     kefu, value = context.kefu, button.value
     now = kefu.clock.now()
+    async with kefu.db.read_only() as session:
+        visit = await visits.visit(session, button.target)
+    if visit is not None:
+        await visit_answer(update, context, button, visit)
+        return
     async with kefu.db.unit_of_work() as session:
         found = await campaigns.recipient(session, button.target)
         if found is None or found[2] != user.id:
@@ -218,6 +237,91 @@ async def campaign_answer(update: Update, context: KefuContext, button: SurveyBu
         await query.get_bot().send_message(
             user.id, follow_up, reply_markup=no_comment_keyboard(context.t)
         )
+
+
+# --- follow-up visits ---------------------------------------------------------------------------
+
+
+def _judge_visit(visit: Visit, user_id: int, value: int, *, now: datetime) -> Verdict:
+    """Recorded, or why not. "No" is final: the ticket it reopened is not closed by a press."""
+    row, ticket = visit.row, visit.ticket
+    if (
+        ticket.customer.telegram_id != user_id
+        or value not in VISIT_ANSWERS
+        # Never sent (a forged id): only a sent visit, or one whose send is returning, counts.
+        or row.status not in (DeliveryStatus.SENDING, DeliveryStatus.SENT)
+        # Consent withdrawn or data erased since: nothing is opened or kept for them now.
+        or not ticket.customer.has_consented
+        or ticket.personal_data_erased_at is not None
+    ):
+        return Verdict("invalid")
+    refused = _judge(
+        now=now,
+        expires_at=(row.sent_at or now) + CAMPAIGN_ANSWERS_FOR,
+        answered_at=row.answered_at,
+        same=row.answer == value,
+    )
+    if refused is not None:
+        return refused
+    if row.answer == PROBLEM_BACK:
+        return Verdict("final")
+    return Verdict("recorded", first=row.answered_at is None)
+
+
+async def visit_answer(
+    update: Update, context: KefuContext, button: SurveyButton, visit: Visit
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    kefu, value, t = context.kefu, button.value, context.t
+    now = kefu.clock.now()
+    verdict = _judge_visit(visit, user.id, value, now=now)
+    if verdict.kind != "recorded":
+        await _refuse(update, context, verdict)
+        return
+    back = (
+        await repeats.problem_back(query.get_bot(), kefu, visit) if value == PROBLEM_BACK else None
+    )
+    async with kefu.db.unit_of_work() as session:
+        locked = await visits.visit(session, button.target, for_update=True)
+        if locked is not None and locked.row.answer != value:  # else a racing press did it
+            await visits.record_answer(session, locked, value, now=now)
+    await answer(update, context, t.t("Thank you!"))
+    ticket = visit.ticket
+    await edit_pressed(
+        update,
+        context,
+        text=visit_answered(t, ticket.number, product_name(kefu, ticket, t.language), value),
+        markup=None
+        if back is not None
+        else campaign_keyboard(t, CampaignKind.FOLLOWUP, {}, button.target),
+    )
+    if back is not None:
+        # A "Yes" just before asked for a comment: what they write now is for the ticket.
+        assert context.user_data is not None
+        context.user_data.pop(COMMENT, None)
+        await query.get_bot().send_message(user.id, _problem_back_words(context, back))
+    elif verdict.first:
+        _ask_comment(context, "visit", button.target)
+        await query.get_bot().send_message(
+            user.id,
+            t.t("Thank you! Would you like to tell us more? Just type it here."),
+            reply_markup=no_comment_keyboard(t),
+        )
+
+
+def _problem_back_words(context: KefuContext, back: ProblemBack) -> str:
+    if back.reopened:
+        return context.t.t(
+            "We are sorry to hear that. We have reopened ticket {number}: our team will get "
+            "back to you here.",
+            number=back.number,
+        )
+    return context.t.t(
+        "We are sorry to hear that. We have opened ticket {number} for it: our team will get "
+        "back to you here.",
+        number=back.number,
+    )
 
 
 async def stop_campaigns(update: Update, context: KefuContext) -> None:
@@ -292,6 +396,10 @@ async def on_text(update: Update, context: KefuContext) -> None:
                     actor=Actor.customer(ticket.customer),
                     now=kefu.clock.now(),
                 )
+        elif prompt["kind"] == "visit":
+            visit = await visits.visit(session, prompt["id"], for_update=True)
+            if visit is not None:
+                await visits.record_comment(session, visit, comment, now=kefu.clock.now())
         else:
             row = await campaigns.recipient(session, prompt["id"])
             if row is not None:

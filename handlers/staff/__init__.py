@@ -14,7 +14,7 @@ from bot.services import Kefu
 from domain.desk.buttons import PATTERN as DESK_BUTTONS
 from handlers.common.gates import guard
 from handlers.common.groups import MAIN, Handlers
-from handlers.staff import card_buttons, commands, return_decisions
+from handlers.staff import card_buttons, charges, commands, resolution_prompt, return_decisions
 from handlers.staff.gate import admit_staff
 from handlers.staff.record import show_record
 from handlers.staff.relay import relay_staff_reply
@@ -31,6 +31,7 @@ COMMANDS = {
     "reopen": commands.reopen_command,
     "close": commands.close_command,
     "wait": commands.wait_command,
+    "charge": charges.charge_command,
     "approve": return_decisions.approve,
     "decline": return_decisions.decline,
     "ticket": show_record,
@@ -47,6 +48,17 @@ def build_handlers(kefu: Kefu) -> Handlers:
         return {MAIN: guard(admit_staff, obeyed)}
     obeyed.append(CommandHandler("sla", show_sla, filters=NEW))
     in_topics = filters.Chat(staff_chat_id) & filters.IS_TOPIC_MESSAGE
+    # Before the relay: a reply to a resolution prompt is the note, not words for the customer.
+    obeyed.append(
+        MessageHandler(
+            in_topics
+            & filters.TEXT
+            & ~filters.COMMAND
+            & NEW
+            & resolution_prompt.REPLIES_TO_PROMPT,
+            resolution_prompt.resolve_with_reply,
+        )
+    )
     # Not behind the gate: a message in a topic that is no ticket's is not Kefu's to answer, so
     # the relay finds the ticket first and asks the gate after (`relay_staff_reply`).
     relay = MessageHandler(in_topics & RELAYED & ~filters.COMMAND & NEW, relay_staff_reply)

@@ -409,6 +409,8 @@ async def test_card_buttons_claim_prioritise_and_resolve(
     await topic.wait_for_edit(card["message_id"], "Priority: Urgent")
 
     await staff_member.press("Resolve", message_id=card["message_id"], **where)
+    prompt = await topic.wait_for_text("What was done? Reply to this message")
+    await staff_member.press("Resolve without a note", message_id=prompt["message_id"], **where)
     told = await chen.chat.wait_for_text(number)
     assert "已處理完畢" in told["text"] and "7 天內" in told["text"]
     await topic.wait_for_text("Resolved by Li Wei. The customer has been told")

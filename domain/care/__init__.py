@@ -1,0 +1,1 @@
+"""After the service: service records, follow-up visits, reminders, events."""
