@@ -55,6 +55,7 @@ ANONYMOUS_DETAILS = frozenset(
         "window_last_day",
         "category",
         "decision",
+        "repeat_of",  # the ticket number a follow-up visit's "No" came back about
     }
 )
 
@@ -177,6 +178,13 @@ async def _anonymise(
         .values(comment=None)
     )
     erased.comments += comments.rowcount
+    # A follow-up visit's comment is about this ticket too (its row names the ticket).
+    visit_comments = await session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.ticket_id == ticket_id, CampaignRecipient.comment.is_not(None))
+        .values(comment=None)
+    )
+    erased.comments += visit_comments.rowcount
     # A survey not sent yet never will be: the customer is no longer to be asked about it.
     await session.execute(
         update(TicketSurvey)

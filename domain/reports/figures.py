@@ -15,7 +15,7 @@ from domain.reports.compliance import ClauseResult, measure_clauses
 from domain.reports.metrics import Scope
 from domain.reports.periods import Period
 from domain.sla.durations import DurationKind
-from storage import reports
+from storage import reports, visits
 from storage.enums import TicketType
 from storage.models import Ticket
 
@@ -38,6 +38,7 @@ class Figures:
     self_service: reports.Share
     staff: list[reports.StaffFigures]
     compliance: list[ClauseResult]
+    repeat_problems: int  # follow-up visits answered "the problem is back"
 
     @property
     def is_empty(self) -> bool:
@@ -82,6 +83,7 @@ async def gather(kefu: Kefu, period: Period, *, as_of: datetime) -> Figures:
             ),
             self_service=await reports.self_service(session, start, end),
             staff=await reports.per_staff(session, start, end),
+            repeat_problems=await visits.repeat_problems(session, start, end),
             compliance=await measure_clauses(
                 Scope(session, period, as_of, kefu.calendar), kefu.config.compliance.clauses
             ),

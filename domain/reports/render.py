@@ -229,6 +229,11 @@ def render_text(kefu: Kefu, t: Translator, report: Report) -> str:
         _share_row(t, t.t("Reopened"), now.reopened, before.reopened),
         _share_row(t, t.t("Complaints handled in time"), now.complaints, before.complaints),
         _share_row(t, t.t("Answered by the FAQ"), now.self_service, before.self_service),
+        _count_row(
+            t.t("Problems back after a follow-up visit"),
+            now.repeat_problems,
+            before.repeat_problems,
+        ),
     ]
     csat, nps = now.csat, now.nps
     satisfaction_rows = [
@@ -373,6 +378,7 @@ def figures_json(figures: Figures) -> dict[str, Any]:
         "reopened": share_json(figures.reopened),
         "complaints_handled": share_json(figures.complaints),
         "self_service": share_json(figures.self_service),
+        "repeat_problems": figures.repeat_problems,
         "csat": {
             "sent": figures.csat.sent,
             "answered": figures.csat.answered,
