@@ -11,6 +11,8 @@ from bot.preflight import require_staff_desk
 from bot.send_budget import LaneRateLimiter
 from bot.services import Kefu
 from domain.campaigns import jobs as campaign_jobs
+from domain.care import events as care_events
+from domain.care import reminders as care_reminders
 from domain.care import visits as care_visits
 from domain.desk import jobs as desk_jobs
 from domain.privacy import retention
@@ -69,6 +71,8 @@ def build_application(
     report_delivery.schedule_jobs(application.job_queue)
     campaign_jobs.install(application, kefu)
     care_visits.schedule_jobs(application.job_queue)
+    care_events.schedule_jobs(application.job_queue)
+    care_reminders.schedule_jobs(application.job_queue)
     return application
 
 

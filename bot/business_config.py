@@ -80,6 +80,16 @@ class Product(Section):
     id: Slug
     name: LocalizedName
     warranty_months: int = Field(ge=0, le=240)
+    # Regular maintenance, every this many months from the purchase or the last service, and
+    # what it is ("Replace the filter set"); a product without it gets no maintenance reminders.
+    maintenance_months: int | None = Field(None, ge=1, le=120)
+    maintenance_task: LocalizedName | None = None
+
+    @model_validator(mode="after")
+    def _task_with_interval(self) -> "Product":
+        if (self.maintenance_months is None) != (self.maintenance_task is None):
+            raise ValueError("maintenance_months and maintenance_task go together")
+        return self
 
 
 class ReturnsConfig(Section):
@@ -231,7 +241,7 @@ class PrivacyConfig(Section):
 
 
 class CareConfig(Section):
-    """After the service: the record sent on resolution, and follow-up visits (回访)."""
+    """After the service: the record sent on resolution, follow-up visits (回访), reminders."""
 
     currency: Annotated[str, Field(min_length=1, max_length=8)] = "CNY"  # of /charge amounts
     # Days after resolution before the customer is asked whether the problem stayed solved,
@@ -244,6 +254,14 @@ class CareConfig(Section):
             TicketType.COMPLAINT: 3,
         }
     )
+    # Reminders, sent once each from this hour of the business day on: of a warranty's end,
+    # this many days before it (0: none), and of a product's maintenance, this many days before
+    # it is due (0: on the day).
+    warranty_reminder_days: int = Field(30, ge=0, le=365)
+    maintenance_reminder_days: int = Field(7, ge=0, le=90)
+    reminder_hour: int = Field(10, ge=0, le=23)
+    # A care or training event's reminder goes to those registered this long before it begins.
+    event_reminder_hours: int = Field(24, ge=1, le=14 * 24)
 
 
 class FairUseConfig(Section):

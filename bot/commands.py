@@ -48,6 +48,8 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("sla", t.t("Tickets at risk and breached")),
         BotCommand("report", t.t("Service report: last week, month, quarter or dates")),
         BotCommand("compliance", t.t("Contract compliance for a period")),
+        BotCommand("events", t.t("Care and training events and their registrations")),
+        BotCommand("attended", t.t("Mark who came to an event")),
     ]
 
 
@@ -56,6 +58,8 @@ def admin_commands(t: Translator) -> list[BotCommand]:
         *customer_commands(t),
         BotCommand("campaign", t.t("Start a survey campaign")),
         BotCommand("campaigns", t.t("Survey campaigns")),
+        BotCommand("event", t.t("Announce a care or training event")),
+        BotCommand("events", t.t("Care and training events and their registrations")),
         BotCommand("report", t.t("Service report: last week, month, quarter or dates")),
         BotCommand("compliance", t.t("Contract compliance for a period")),
         BotCommand("export", t.t("Tickets of a period as CSV and JSON")),

@@ -14,7 +14,8 @@ Everything a person wrote, or that identifies them, goes:
 - the attachments (rows and Telegram file ids);
 - survey and campaign comments (the scores stay);
 - the flow state and drafts (`user_states`, `conversation_states`);
-- the inbox payloads of their updates still waiting for a retry (`storage.inbox`).
+- the inbox payloads of their updates still waiting for a retry (`storage.inbox`);
+- and what was still to be sent to them (visits, reminders, survey questions) is skipped.
 
 Each anonymised ticket with a topic is queued for its staff notice (`erasure_notice_due_at`):
 the topic renamed, the card edited, staff told. The queue is in the ticket's row, written in the
@@ -41,7 +42,7 @@ from storage.models import (
     TicketEvent,
     UserState,
 )
-from storage.survey_models import CampaignRecipient, TicketSurvey
+from storage.survey_models import CampaignRecipient, DeliveryStatus, TicketSurvey
 
 # Keys of `Ticket.details` that describe the case, not the person: enums, flags and dates.
 ANONYMOUS_DETAILS = frozenset(
@@ -98,6 +99,7 @@ async def erase_customer(
     for ticket_id in ticket_ids:
         await _anonymise(session, ticket_id, erased, by=by, now=now)
     erased.comments += await _erase_campaign_comments(session, customer.id)
+    await _cancel_queued_messages(session, customer.id)
     erased.flow = await _erase_flow_state(session, customer.telegram_id)
     if pending_updates:
         erased.inbox = await inbox.erase_pending_of(
@@ -206,6 +208,20 @@ async def _erase_campaign_comments(session: AsyncSession, customer_id: int) -> i
         .values(comment=None)
     )
     return result.rowcount
+
+
+async def _cancel_queued_messages(session: AsyncSession, customer_id: int) -> None:
+    """Visits, reminders and survey questions still waiting to go to the customer are skipped:
+    a customer who withdrew or was erased is sent none (the sender checks again, for a row
+    being sent right now)."""
+    await session.execute(
+        update(CampaignRecipient)
+        .where(
+            CampaignRecipient.customer_id == customer_id,
+            CampaignRecipient.status == DeliveryStatus.PENDING,
+        )
+        .values(status=DeliveryStatus.SKIPPED)
+    )
 
 
 async def _erase_flow_state(session: AsyncSession, telegram_id: int) -> bool:

@@ -40,6 +40,7 @@ class CampaignAnswer:
     answer: int | None
     comment: str | None
     answered_at: datetime | None
+    ticket_number: str | None = None  # the ticket a follow-up visit asked about
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +130,10 @@ async def _campaign_answers(session: AsyncSession, customer_id: int) -> list[Cam
             CampaignRecipient.answer,
             CampaignRecipient.comment,
             CampaignRecipient.answered_at,
+            Ticket.number,
         )
         .join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
+        .outerjoin(Ticket, Ticket.id == CampaignRecipient.ticket_id)
         .where(
             CampaignRecipient.customer_id == customer_id,
             or_(CampaignRecipient.answer.is_not(None), CampaignRecipient.comment.is_not(None)),

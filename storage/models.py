@@ -72,6 +72,9 @@ class Customer(Base):
     declined_privacy_at: Mapped[datetime | None]
     unreachable_at: Mapped[datetime | None]  # the customer blocked the bot
     campaigns_opt_out_at: Mapped[datetime | None]
+    # "Stop these reminders" on a warranty or a maintenance reminder.
+    warranty_reminders_off_at: Mapped[datetime | None]
+    maintenance_reminders_off_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -37,9 +37,11 @@ class Delivery:
     telegram_id: int
     language: str
     attempts: int
-    may_receive: bool  # still consented and not opted out
+    may_receive: bool  # still consented and not opted out of surveys ("Stop these messages")
     claimed_until: datetime
-    ticket_id: int | None = None  # the ticket a follow-up visit asks about
+    ticket_id: int | None = None  # the ticket a follow-up visit or a reminder is about
+    occasion: str = ""  # which of the ticket's rows: a maintenance reminder's due date
+    consented: bool = True  # still consented (reminders have an opt-out of their own)
 
 
 async def database_now(session: AsyncSession) -> datetime:
@@ -91,10 +93,12 @@ async def claim(
             CampaignRecipient.campaign_id,
             CampaignRecipient.attempts,
             CampaignRecipient.ticket_id,
+            CampaignRecipient.occasion,
             Customer.id,
             Customer.telegram_id,
             Customer.language,
-            Customer.consent_at.is_not(None) & Customer.campaigns_opt_out_at.is_(None),
+            Customer.consent_at.is_not(None),
+            Customer.campaigns_opt_out_at.is_(None),
         )
         .join(Customer, Customer.id == CampaignRecipient.customer_id)
         .where(CampaignRecipient.id.in_(ids))
@@ -108,11 +112,24 @@ async def claim(
             telegram_id=telegram_id,
             language=str(language),
             attempts=attempts,
-            may_receive=bool(ok),
+            may_receive=bool(consented and not_opted_out),
             claimed_until=until,
             ticket_id=ticket_id,
+            occasion=occasion,
+            consented=bool(consented),
         )
-        for rid, cid, attempts, ticket_id, customer_id, telegram_id, language, ok in rows
+        for (
+            rid,
+            cid,
+            attempts,
+            ticket_id,
+            occasion,
+            customer_id,
+            telegram_id,
+            language,
+            consented,
+            not_opted_out,
+        ) in rows
     ]
 
 

@@ -29,6 +29,8 @@ class CampaignKind(StrEnum):
     NPS = "nps"  # 0–10, then "why?"
     CHOICE = "choice"  # one of the admin's options
     FOLLOWUP = "followup"  # a follow-up visit (回访) after a ticket: Yes / No, problem is back
+    REMINDER = "reminder"  # a warranty or maintenance reminder (`domain.care.reminders`)
+    EVENT = "event"  # a care or training event's announcement and reminder
 
 
 # What an admin may compose; a follow-up visit is Kefu's own (a standing campaign).
@@ -147,7 +149,8 @@ class CampaignRecipient(Base):
             sqlite_where=sa.text("ticket_id IS NULL"),
             postgresql_where=sa.text("ticket_id IS NULL"),
         ),
-        sa.UniqueConstraint("campaign_id", "ticket_id"),
+        # A ticket's visit has one row, its maintenance reminders one per due date (occasion).
+        sa.UniqueConstraint("campaign_id", "ticket_id", "occasion"),
         sa.Index("ix_campaign_recipients_status_id", "status", "id"),  # claiming in order
         sa.Index("ix_campaign_recipients_run_id_status", "run_id", "status"),  # progress
     )
@@ -162,6 +165,9 @@ class CampaignRecipient(Base):
     )
     # The ticket a follow-up visit asks about; None for a survey campaign's recipient.
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    # Which of the ticket's rows in a standing campaign: '' for a visit or a warranty reminder,
+    # the due date of a maintenance reminder ("2027-06-01").
+    occasion: Mapped[str] = mapped_column(sa.String(24), default="", server_default="")
     status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]  # database time

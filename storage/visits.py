@@ -23,22 +23,19 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import dialects, events
+from storage import dialects, events, standing
 from storage.enums import EventKind, TicketType
 from storage.events import Actor
 from storage.models import Customer, Ticket
 from storage.outbox import database_now
 from storage.reports import MAX_LISTED, Share
+from storage.standing import Standing
 from storage.survey_models import (
     QUEUED,
-    AudienceKind,
     Campaign,
     CampaignKind,
     CampaignRecipient,
-    CampaignRun,
-    CampaignStatus,
     DeliveryStatus,
-    Repeat,
 )
 
 FOLLOWUP = "followup"  # the standing campaign's name
@@ -50,12 +47,6 @@ PROBLEM_BACK = 0
 ANSWER_NAMES = {WORKS_WELL: "yes", PROBLEM_BACK: "no"}
 # What the standing campaign's row says of itself (/mydata shows a visit's question from it).
 _TEXTS = {"en": {"question": "Follow-up visit after a resolved ticket"}}
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    campaign_id: int
-    run_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,50 +75,8 @@ class VisitCounts:
 
 
 async def followup_campaign(session: AsyncSession, *, now: datetime) -> Standing:
-    """The standing campaign of follow-up visits and its one run, created on first need.
-
-    Inserted with ON CONFLICT DO NOTHING on its unique name: two instances creating it at once
-    make one (PostgreSQL makes the second wait for the first's commit, SQLite serialises)."""
-    found = await _standing(session)
-    if found is not None:
-        return found
-    await session.execute(
-        dialects.insert(session, Campaign)
-        .values(
-            kind=CampaignKind.FOLLOWUP,
-            status=CampaignStatus.RUNNING,
-            repeat=Repeat.NONE,
-            texts=_TEXTS,
-            # Nobody is chosen by an audience: each resolved ticket brings its own visit.
-            audience={"kind": AudienceKind.RECENT_TICKET.value},
-            created_by=0,
-            created_at=now,
-            updated_at=now,
-            standing=FOLLOWUP,
-        )
-        .on_conflict_do_nothing(index_elements=[Campaign.standing])
-    )
-    campaign_id = await session.scalar(select(Campaign.id).where(Campaign.standing == FOLLOWUP))
-    assert campaign_id is not None
-    await session.execute(
-        dialects.insert(session, CampaignRun)
-        .values(campaign_id=campaign_id, number=1, started_at=now, recipients=0)
-        .on_conflict_do_nothing(index_elements=[CampaignRun.campaign_id, CampaignRun.number])
-    )
-    made = await _standing(session)
-    assert made is not None
-    return made
-
-
-async def _standing(session: AsyncSession) -> Standing | None:
-    row = (
-        await session.execute(
-            select(Campaign.id, CampaignRun.id)
-            .join(CampaignRun, CampaignRun.campaign_id == Campaign.id)
-            .where(Campaign.standing == FOLLOWUP, CampaignRun.number == 1)
-        )
-    ).first()
-    return Standing(row[0], row[1]) if row else None
+    """The standing campaign of follow-up visits, created on first need."""
+    return await standing.ensure(session, FOLLOWUP, CampaignKind.FOLLOWUP, texts=_TEXTS, now=now)
 
 
 # --- queueing -----------------------------------------------------------------------------------
@@ -155,11 +104,11 @@ async def queue_due(
             )
         ),
     ]
-    standing = await _standing(session)
-    if standing is None:
+    campaign = await standing.find(session, FOLLOWUP)
+    if campaign is None:
         if not await session.scalar(select(exists().where(*came_due))):
             return 0
-        standing = await followup_campaign(session, now=now)
+        campaign = await followup_campaign(session, now=now)
     may_ask = and_(
         Customer.consent_at.is_not(None),
         Customer.campaigns_opt_out_at.is_(None),
@@ -170,8 +119,8 @@ async def queue_due(
     due_at = await database_now(session)
     rows = (
         select(
-            literal(standing.run_id),
-            literal(standing.campaign_id),
+            literal(campaign.run_id),
+            literal(campaign.campaign_id),
             Ticket.customer_id,
             Ticket.id,
             status,
@@ -184,7 +133,7 @@ async def queue_due(
             *came_due,
             # One probe of the unique (campaign_id, ticket_id) index per candidate.
             ~exists().where(
-                CampaignRecipient.campaign_id == standing.campaign_id,
+                CampaignRecipient.campaign_id == campaign.campaign_id,
                 CampaignRecipient.ticket_id == Ticket.id,
             ),
         )
@@ -204,7 +153,11 @@ async def queue_due(
         dialects.insert(session, CampaignRecipient)
         .from_select(columns, rows)
         .on_conflict_do_nothing(
-            index_elements=[CampaignRecipient.campaign_id, CampaignRecipient.ticket_id]
+            index_elements=[
+                CampaignRecipient.campaign_id,
+                CampaignRecipient.ticket_id,
+                CampaignRecipient.occasion,
+            ]
         )
     )
     return max(int(result.rowcount or 0), 0)

@@ -14,8 +14,10 @@ customers talking to the bot still get prompt answers; the limiter is the backst
 A 429 that escapes the limiter's own retries puts the row back, due after retry_after, and
 holds the sender's pace for as long.
 
-Follow-up visits (`CampaignKind.FOLLOWUP`) share the outbox and its pace: each is worded from
-its ticket (`domain.care.visits`), and skipped if the ticket was reopened or erased meanwhile.
+Follow-up visits (`CampaignKind.FOLLOWUP`), warranty and maintenance reminders
+(`CampaignKind.REMINDER`) share the outbox and its pace: each is worded from its ticket when it
+is sent (`domain.care.visits`, `domain.care.reminders`), so the outbox holds no personal text,
+and skipped if it is no longer due (the ticket reopened or erased, the reminders stopped).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from bot.i18n import Translator
 from bot.services import Kefu
 from domain.campaigns.delivery import Outcome, Result, attempt, backoff
 from domain.campaigns.pacing import Pacer
-from domain.care import visits
+from domain.care import event_messages, reminders, visits
 from domain.surveys.questions import campaign_keyboard, campaign_text
 from storage import campaigns, customers, outbox
 from storage.outbox import Delivery
@@ -163,7 +165,7 @@ class CampaignSender:
     ) -> None:
         try:
             t = self.kefu.catalogs.for_language(delivery.language)
-            message = await self._message(delivery, question, t) if delivery.may_receive else None
+            message = await self._message(delivery, question, t)
             if message is None:
                 async with self.kefu.db.unit_of_work() as session:
                     await outbox.mark_final(
@@ -186,16 +188,31 @@ class CampaignSender:
     async def _message(
         self, delivery: Delivery, question: tuple[CampaignKind, dict[str, Any]], t: Translator
     ) -> tuple[str, InlineKeyboardMarkup] | None:
-        """What to send, in `t`'s language; None: nothing any more (a visit no longer due)."""
+        """What to send, in `t`'s language; None: nothing (no longer consented or opted out,
+        a visit or reminder no longer due)."""
         kind, texts = question
-        if kind == CampaignKind.FOLLOWUP:
-            return await visits.visit_message(
-                self.kefu, t, delivery.ticket_id, delivery.recipient_id
-            )
-        return (
-            campaign_text(t, kind, texts),
-            campaign_keyboard(t, kind, texts, delivery.recipient_id),
-        )
+        match kind:
+            case CampaignKind.REMINDER:
+                # Reminders have their own "Stop these reminders"; the surveys' is not theirs.
+                if not delivery.consented:
+                    return None
+                return await reminders.reminder_message(self.kefu, t, delivery, texts)
+            case CampaignKind.EVENT:
+                # An announcement honours the opt-out, a reminder (asked for) consent only.
+                return await event_messages.event_message(self.kefu, t, delivery, texts)
+            case CampaignKind.FOLLOWUP:
+                if not delivery.may_receive:
+                    return None
+                return await visits.visit_message(
+                    self.kefu, t, delivery.ticket_id, delivery.recipient_id
+                )
+            case _:
+                if not delivery.may_receive:
+                    return None
+                return (
+                    campaign_text(t, kind, texts),
+                    campaign_keyboard(t, kind, texts, delivery.recipient_id),
+                )
 
     async def _record(self, delivery: Delivery, result: Result) -> None:
         rid, worker = delivery.recipient_id, self.worker

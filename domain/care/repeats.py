@@ -5,7 +5,7 @@ is reopened through the lifecycle; after it, a new ticket is opened, linked to t
 type, product and serial number; `details["repeat_of"]`), and gets its own topic. Either way
 staff are told in that ticket's topic.
 
-This runs before the answer is recorded (`handlers.customer.survey_answers`), so a crash in
+This runs before the answer is recorded (`handlers.customer.surveys`), so a crash in
 between repeats it instead of losing it: reopening an open ticket changes nothing, the new
 ticket is keyed by the visit (`intake_key`) and found again, and only the notice to staff may
 be posted twice.

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translator
 from bot.services import Kefu
 from domain.care.charges import Charge, charges_in
+from domain.care.reminders import missing_purchase_date
 from domain.desk.card import product_name, warranty_ends
 from domain.desk.wording import type_name, warranty_name
 from storage import events, tickets
@@ -97,6 +98,7 @@ def render(kefu: Kefu, t: Translator, record: ServiceRecord, *, whole: bool = Fa
         serial_number=ticket.serial_number,
         warranty=warranty_name(t, ticket.warranty),
         warranty_ends=warranty_ends(kefu, ticket),
+        no_reminders=missing_purchase_date(kefu, t, ticket),
         description=_shortened(ticket.description, None if whole else DESCRIPTION_LIMIT),
         note=_shortened(record.note, None if whole else NOTE_LIMIT),
         charges=[(charge.what, _price(t, charge)) for charge in listed],

@@ -6,7 +6,7 @@ the campaign outbox (`storage.visits.queue_due`, one row per ticket) and wakes t
 sender, which sends them within Telegram's limits, each once, resuming after a crash from its
 lease (`domain.campaigns.sender`). The sender words each visit from its ticket here
 (`visit_message`), and skips it when the ticket was reopened or erased meanwhile. Answers come
-back through `handlers.customer.survey_answers`; "No, the problem is back" is
+back through `handlers.customer.surveys`; "No, the problem is back" is
 `domain.care.repeats`.
 """
 

@@ -13,8 +13,14 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.services import Kefu
-from domain.surveys.questions import localized, options
-from storage import export
+from domain.surveys.questions import (
+    VISIT_ANSWERS,
+    localized,
+    options,
+    visit_answer_label,
+    visit_question,
+)
+from storage import care_events, export
 from storage.enums import EventKind
 from storage.models import Customer, Ticket, TicketEvent
 from storage.survey_models import CampaignKind
@@ -62,10 +68,13 @@ async def export_for(kefu: Kefu, customer_id: int, t: Translator) -> MyData | No
         found = await export.everything_about(
             session, customer_id, event_kinds=CUSTOMER_VISIBLE_EVENTS
         )
+        registrations = await care_events.registrations_of(session, customer_id)
     if found is None:
         return None
     now = kefu.clock.now()
-    content = json.dumps(document(found, t, now), ensure_ascii=False, indent=2) + "\n"
+    registered = _registrations(registrations, t.language)
+    exported = document(found, t, now) | {"event_registrations": registered}
+    content = json.dumps(exported, ensure_ascii=False, indent=2) + "\n"
     return MyData(f"kefu-mydata-{now.astimezone(UTC).date().isoformat()}.json", content.encode())
 
 
@@ -89,7 +98,7 @@ def document(found: export.Everything, t: Translator, now: datetime) -> dict[str
             for answer in found.survey_answers
         ],
         "campaign_answers": [
-            _campaign_answer(answer, answer.language or customer.language.value)
+            _campaign_answer(answer, answer.language or customer.language.value, t)
             for answer in found.campaign_answers
         ],
         "attachments": [
@@ -176,20 +185,46 @@ def _event(event: TicketEvent) -> dict[str, Any]:
     return entry
 
 
-def _campaign_answer(answer: export.CampaignAnswer, language: str) -> dict[str, Any]:
+def _campaign_answer(
+    answer: export.CampaignAnswer, language: str, t: Translator
+) -> dict[str, Any]:
+    """A campaign's question in `language`, the one it was sent in; a follow-up visit's,
+    worded by Kefu rather than an admin, in the export's (`t`)."""
+    question = localized(answer.texts, language).get("question")
     chosen = None
     if answer.kind == CampaignKind.CHOICE and answer.answer is not None:
         choices = options(answer.texts, language)
         chosen = choices[answer.answer] if 0 <= answer.answer < len(choices) else None
+    elif answer.kind == CampaignKind.FOLLOWUP:
+        # A visit's question and answer are worded from its ticket, as it was sent.
+        question = visit_question(t, answer.ticket_number or "-", None)
+        if answer.answer in VISIT_ANSWERS:
+            chosen = visit_answer_label(t, answer.answer)
     return {
         "campaign_id": answer.campaign_id,
         "kind": answer.kind.value,
-        "question": localized(answer.texts, language).get("question"),
+        "question": question,
         "answer": answer.answer,
         "answer_text": chosen,
         "comment": answer.comment,
         "answered_at": _time(answer.answered_at),
     }
+
+
+def _registrations(rows: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The care and training events they registered for (`storage.care_events`), titled in
+    their language (else English)."""
+    return [
+        {
+            "event_id": row["event_id"],
+            "title": row["title"].get(language) or row["title"].get("en"),
+            "starts_at": _time(row["starts_at"]),
+            "registered_at": _time(row["registered_at"]),
+            "cancelled_at": _time(row["cancelled_at"]),
+            "attended_at": _time(row["attended_at"]),
+        }
+        for row in rows
+    ]
 
 
 def _customer_details(details: dict[str, Any]) -> dict[str, Any]:

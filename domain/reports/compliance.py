@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 # The care features' metrics register themselves on import.
-from domain.care import record_metrics, visit_metrics  # noqa: F401  (their metrics)
+from domain.care import event_metrics, record_metrics, visit_metrics  # noqa: F401
 from domain.reports.metrics import METRICS, Measurement, Scope
 
 if TYPE_CHECKING:

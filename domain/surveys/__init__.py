@@ -1,5 +1,5 @@
 """Satisfaction surveys after resolved tickets: questions, buttons, answers, results, charts.
 
 Survey campaigns that admins send to many customers are in `domain.campaigns`. The customers'
-answers are taken in `handlers.customer.survey_answers`.
+answers are taken in `handlers.customer.surveys`.
 """

@@ -16,6 +16,10 @@ def kind_name(t: Translator, kind: CampaignKind) -> str:
         CampaignKind.CSAT: t.t("Satisfaction (1–5 stars)"),
         CampaignKind.NPS: t.t("Net Promoter Score (0–10)"),
         CampaignKind.CHOICE: t.t("Multiple choice"),
+        # Kefu's own (standing campaigns): named where their rows are shown, as in /mydata.
+        CampaignKind.FOLLOWUP: t.t("Follow-up visit"),
+        CampaignKind.REMINDER: t.t("Reminder"),
+        CampaignKind.EVENT: t.t("Event"),
     }[kind]
 
 

@@ -1,5 +1,6 @@
-"""Admins' handlers: composing survey campaigns (/campaign), running them (/campaigns), and
-the reports (/report, /compliance, /export).
+"""Admins' handlers: composing survey campaigns (/campaign), running them (/campaigns),
+announcing care and training events (/event, /events), and the reports (/report, /compliance,
+/export).
 
 The admin gate (`handlers.admin.gate.admit_admin`) is put in front of the campaigns' handlers,
 once, here; the reports have their own (`handlers.admin.reports.reader_words`), since staff read
@@ -9,7 +10,7 @@ them too, in the staff group.
 from __future__ import annotations
 
 from bot.services import Kefu
-from handlers.admin import campaign_compose, campaign_control, reports
+from handlers.admin import campaign_compose, campaign_control, event_compose, events_list, reports
 from handlers.admin.gate import admit_admin
 from handlers.common.gates import guard
 from handlers.common.groups import ANSWERS, MAIN, Handlers
@@ -21,7 +22,11 @@ def build_handlers(kefu: Kefu) -> Handlers:
         ANSWERS: [
             *reports.build_handlers(),
             *guard(admit_admin, campaign_control.build_handlers()),
+            *events_list.build_handlers(),
         ],
         # Ahead of the customers' flows: while composing, an admin's messages are the campaign's.
-        MAIN: guard(admit_admin, [campaign_compose.build_handler(timeout)]),
+        MAIN: [
+            *guard(admit_admin, [campaign_compose.build_handler(timeout)]),
+            *guard(event_compose.admit_event_admin, [event_compose.build_handler(timeout)]),
+        ],
     }

@@ -197,8 +197,16 @@ class Flow:
     def entry_points(self, begin: Callback, menu: Button[Any], link: str) -> list[BaseHandler]:
         """How the flow is entered: its main-menu button (an old menu's too), or the deep link
         `t.me/<bot>?start=<link>` (a QR code on a product, a link on a receipt), which Telegram
-        delivers as `/start <link>`. While another flow is under way it is not entered: the
-        customer is asked to finish or cancel that one first, and its answers stay."""
+        delivers as `/start <link>`."""
+        enter = self.entry(begin)
+        return [
+            CallbackQueryHandler(enter, pattern=menu.pattern),
+            CommandHandler("start", enter, filters=filters.Regex(rf"^/start {re.escape(link)}$")),
+        ]
+
+    def entry(self, begin: Callback) -> Callback:
+        """`begin`, unless another flow is under way: then the customer is asked to finish or
+        cancel that one first, and its answers stay."""
 
         async def enter(update: Update, context: KefuContext) -> int | None:
             if has_draft(context) and draft(context).flow != self.name:
@@ -208,10 +216,7 @@ class Flow:
                 return None
             return await begin(update, context)
 
-        return [
-            CallbackQueryHandler(enter, pattern=menu.pattern),
-            CommandHandler("start", enter, filters=filters.Regex(rf"^/start {re.escape(link)}$")),
-        ]
+        return enter
 
     def edit_handler(self, editable: dict[str, int]) -> CallbackQueryHandler:
         """The summary's "Edit …" buttons (`edit_button`): ask that one field again."""

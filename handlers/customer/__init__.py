@@ -23,6 +23,7 @@ from handlers.common.intake import may_open
 from handlers.customer import (
     complaint,
     consultation,
+    event_registration,
     fair_use,
     followup,
     language,
@@ -31,10 +32,11 @@ from handlers.customer import (
     privacy,
     reachability,
     record_pdf,
+    reminders,
     repair,
     returns,
     start,
-    survey_answers,
+    surveys,
 )
 
 
@@ -52,8 +54,10 @@ def build_handlers(kefu: Kefu) -> Handlers:
             [
                 *privacy.build_handlers(),
                 *mydata.build_handlers(),
-                *survey_answers.build_handlers(),
+                *surveys.build_handlers(),
                 *record_pdf.build_handlers(),
+                *reminders.build_handlers(),
+                *event_registration.build_handlers(),  # asks for consent itself
             ],
         ),
         MAIN: only(

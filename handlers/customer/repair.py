@@ -9,11 +9,14 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
 
 from bot.context import KefuContext
+from domain.care.reminder_buttons import FLOW_PATTERN, ReminderButton
+from domain.care.reminders import prefilled_request
 from domain.desk.lifecycle import TicketDraft
 from domain.desk.wording import type_name
 from domain.rules.dates import DateInputError, parse_customer_date
 from domain.rules.references import is_reference
 from domain.rules.warranty import warranty_ends_on, warranty_status
+from handlers.common.answers import answer
 from handlers.common.buttons import MENU_REPAIR, Button, one_of, optional_text
 from handlers.common.flow import (
     NEW_TEXT,
@@ -29,6 +32,7 @@ from handlers.common.flow import (
 )
 from handlers.common.intake import open_ticket
 from handlers.common.wording import date_problem_text
+from storage import reminders
 from storage.enums import Priority, TicketType, Warranty
 
 
@@ -239,6 +243,29 @@ async def begin(update: Update, context: KefuContext) -> int:
     return await FLOW.goto(update, context, Repair.KIND)
 
 
+async def begin_from_reminder(update: Update, context: KefuContext) -> int | None:
+    """A reminder's "Request a repair" or "Book maintenance": the request pre-filled with the
+    reminder's product, number and purchase date; the customer describes what is needed."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    button = ReminderButton.parse(query.data)
+    found = None
+    if button is not None:
+        async with context.kefu.db.read_only() as session:
+            found = await reminders.reminder(session, button.recipient_id)
+    if (
+        found is None
+        or found.ticket.customer.telegram_id != user.id
+        or found.ticket.personal_data_erased_at is not None
+        or context.kefu.config.product(found.ticket.product_id or "") is None
+    ):
+        await answer(update, context, context.t.t("This button is no longer valid."))
+        return None
+    start_draft(context, "repair").answers.update(prefilled_request(found.ticket, found.kind))
+    _compute_warranty(context)
+    return await FLOW.goto(update, context, Repair.DESCRIPTION)
+
+
 async def got_kind(update: Update, context: KefuContext) -> int:
     kind = KIND.value(update)
     if kind not in KINDS:
@@ -377,4 +404,7 @@ FLOW.steps = {
 
 
 def build_handler(timeout_minutes: float) -> ConversationHandler:
-    return FLOW.build(FLOW.entry_points(begin, MENU_REPAIR, "repair"), timeout_minutes)
+    from_reminder = CallbackQueryHandler(FLOW.entry(begin_from_reminder), pattern=FLOW_PATTERN)
+    return FLOW.build(
+        [*FLOW.entry_points(begin, MENU_REPAIR, "repair"), from_reminder], timeout_minutes
+    )

@@ -14,7 +14,14 @@ from bot.services import Kefu
 from domain.desk.buttons import PATTERN as DESK_BUTTONS
 from handlers.common.gates import guard
 from handlers.common.groups import MAIN, Handlers
-from handlers.staff import card_buttons, charges, commands, resolution_prompt, return_decisions
+from handlers.staff import (
+    attendance,
+    card_buttons,
+    charges,
+    commands,
+    resolution_prompt,
+    return_decisions,
+)
 from handlers.staff.gate import admit_staff
 from handlers.staff.record import show_record
 from handlers.staff.relay import relay_staff_reply
@@ -43,6 +50,7 @@ def build_handlers(kefu: Kefu) -> Handlers:
     obeyed: list[BaseHandler] = [
         *(CommandHandler(name, callback, filters=NEW) for name, callback in COMMANDS.items()),
         CallbackQueryHandler(card_buttons.on_button, pattern=DESK_BUTTONS),
+        *attendance.build_handlers(),
     ]
     if staff_chat_id is None:
         return {MAIN: guard(admit_staff, obeyed)}

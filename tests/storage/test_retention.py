@@ -3,9 +3,12 @@ record (type, dates, statuses, anonymous details) stays."""
 
 from datetime import timedelta
 
-from storage import customers, events, retention, tickets
+from sqlalchemy import select
+
+from storage import customers, events, retention, tickets, visits
 from storage.enums import EventKind, TicketStatus, TicketType
 from storage.events import Actor
+from storage.survey_models import CampaignRecipient, DeliveryStatus
 
 DAY = timedelta(days=1)
 
@@ -72,3 +75,34 @@ async def test_a_customer_with_a_recent_ticket_keeps_their_profile(db, alice, no
         )
     async with db.read_only() as session:
         assert (await customers.get(session, alice.id)).first_name == "Alice"
+
+
+async def test_a_follow_up_visits_comment_goes_with_its_ticket_and_the_answer_stays(
+    db, alice, now
+):
+    old = await _closed_ticket(db, alice.id, now - 1100 * DAY)
+    await _closed_ticket(db, alice.id, now - 5 * DAY)  # so the profile stays: only `old` goes
+    async with db.unit_of_work() as session:
+        campaign = await visits.followup_campaign(session, now=now - 1100 * DAY)
+        session.add(
+            CampaignRecipient(
+                run_id=campaign.run_id,
+                campaign_id=campaign.campaign_id,
+                customer_id=alice.id,
+                ticket_id=old,
+                status=DeliveryStatus.SENT,
+                next_attempt_at=now - 1100 * DAY,
+                answer=visits.WORKS_WELL,
+                comment="Call me on 138 0013 8000 if it breaks again",
+                answered_at=now - 1099 * DAY,
+            )
+        )
+    async with db.unit_of_work() as session:
+        assert (
+            await retention.erase_expired(session, closed_before=now - 1095 * DAY, now=now) != []
+        )
+    async with db.read_only() as session:
+        [row] = await session.scalars(
+            select(CampaignRecipient).where(CampaignRecipient.ticket_id == old)
+        )
+    assert (row.comment, row.answer) == (None, visits.WORKS_WELL)
