@@ -189,6 +189,22 @@ async def cancel_registration(
     return Outcome.CANCELLED
 
 
+async def cancel_upcoming_of(session: AsyncSession, customer_id: int, *, now: datetime) -> int:
+    """Cancel the customer's registrations for events still to come (consent withdrawn, data
+    erased): their places go back to others. Past ones stay, for the yearly count."""
+    upcoming = select(CareEvent.id).where(CareEvent.starts_at > now).scalar_subquery()
+    result = await session.execute(
+        update(EventRegistration)
+        .where(
+            EventRegistration.customer_id == customer_id,
+            EventRegistration.cancelled_at.is_(None),
+            EventRegistration.event_id.in_(upcoming),
+        )
+        .values(cancelled_at=now)
+    )
+    return max(int(result.rowcount or 0), 0)
+
+
 async def is_registered(session: AsyncSession, event_id: int, customer_id: int) -> bool:
     found = await _registration(session, event_id, customer_id)
     return found is not None and found.cancelled_at is None

@@ -15,7 +15,8 @@ Everything a person wrote, or that identifies them, goes:
 - survey and campaign comments (the scores stay);
 - the flow state and drafts (`user_states`, `conversation_states`);
 - the inbox payloads of their updates still waiting for a retry (`storage.inbox`);
-- and what was still to be sent to them (visits, reminders, survey questions) is skipped.
+- and what was still to be sent to them (visits, reminders, survey questions) is skipped, and
+  their places at events still to come are given back.
 
 Each anonymised ticket with a topic is queued for its staff notice (`erasure_notice_due_at`):
 the topic renamed, the card edited, staff told. The queue is in the ticket's row, written in the
@@ -32,7 +33,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import inbox
+from storage import care_events, inbox
 from storage.enums import ActorKind, EventKind
 from storage.models import (
     Attachment,
@@ -100,6 +101,7 @@ async def erase_customer(
         await _anonymise(session, ticket_id, erased, by=by, now=now)
     erased.comments += await _erase_campaign_comments(session, customer.id)
     await _cancel_queued_messages(session, customer.id)
+    await care_events.cancel_upcoming_of(session, customer.id, now=now)
     erased.flow = await _erase_flow_state(session, customer.telegram_id)
     if pending_updates:
         erased.inbox = await inbox.erase_pending_of(

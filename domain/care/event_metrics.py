@@ -26,7 +26,7 @@ class EventsPerYearAtLeast:
     the fewest; the offenders are the years short of the target, as "2027: 1". A year still
     under way is met once its events have taken place, not before."""
 
-    unit = "score"
+    unit = "count"
     at_most = False
 
     def check(self, params: Mapping[str, Any], target: float) -> None:

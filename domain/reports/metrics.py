@@ -46,7 +46,7 @@ class Measurement:
 
 
 class Metric(Protocol):
-    unit: str  # "share" (0..1) or "score"
+    unit: str  # "share" (0..1), "score" (an average) or "count" (a whole number)
     at_most: bool  # the target is a ceiling (a reopen rate), not a floor
 
     def check(self, params: Mapping[str, Any], target: float) -> None:

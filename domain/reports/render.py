@@ -73,6 +73,18 @@ def _score(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _count(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+# How a clause's value and target are written, by the metric's unit.
+_SHOWN_AS: dict[str, Callable[[float | None], str]] = {
+    "share": _percent,
+    "score": _score,
+    "count": _count,
+}
+
+
 def _score_change(now: float | None, before: float | None, digits: int = 1) -> str:
     if now is None or before is None:
         return ""
@@ -166,7 +178,7 @@ def clause_rows(
     rows = []
     for result in results:
         measured = result.measured
-        show: Callable[[float | None], str] = _percent if result.unit == "share" else _score
+        show = _SHOWN_AS.get(result.unit, _score)
         earlier = before.get(result.clause.id)
         target = show(result.clause.target)
         rows.append(

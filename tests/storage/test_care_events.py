@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from domain.care.event_metrics import EventsPerYearAtLeast
 from domain.care.event_time import EventTimeError, TimeProblem, parse_event_time
-from storage import care_events, customers
+from storage import care_events, customers, erasure
 from storage.campaigns import Audience
 from storage.care_events import Outcome
 from storage.db import Database
@@ -179,3 +179,22 @@ def test_an_event_time_is_read_in_the_business_zone(typed):
 def test_a_yearly_event_clause_takes_a_whole_number_and_no_params(params, target, error):
     with pytest.raises(ValueError, match=error):
         EventsPerYearAtLeast().check(params, target)
+
+
+async def test_an_erased_customer_gives_back_upcoming_places_and_past_ones_stay(db):
+    alice, bob = await _customer(db, 1001), await _customer(db, 1002)
+    past = await _event(db, capacity=5, starts_in=timedelta(days=1), now=NOW - timedelta(days=2))
+    coming = await _event(db, capacity=1, starts_in=timedelta(days=3))
+    assert await _register(db, past, alice, now=NOW - timedelta(days=1)) == Outcome.REGISTERED
+    assert await _register(db, coming, alice) == Outcome.REGISTERED
+    assert await _register(db, coming, bob) == Outcome.FULL
+
+    later = NOW + timedelta(days=2)  # the first event has taken place
+    async with db.unit_of_work() as session:
+        customer = await customers.get(session, alice)
+        assert customer is not None
+        await erasure.erase_customer(session, customer, now=later, by="customer")
+
+    assert await _register(db, coming, bob, now=later) == Outcome.REGISTERED
+    async with db.read_only() as session:
+        assert len(await care_events.registrants(session, past)) == 1  # still counted as held
