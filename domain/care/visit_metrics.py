@@ -9,16 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domain.reports.metrics import Measurement, Scope, metric
+from domain.reports.metrics import Measurement, Scope, metric, ticket_types
 from storage import visits
-from storage.enums import TicketType
-
-
-def _types(params: Mapping[str, Any]) -> list[TicketType]:
-    try:
-        return [TicketType(kind) for kind in params.get("types", [])]
-    except ValueError as error:
-        raise ValueError(f"params.types: {error}") from None
 
 
 @metric("followups_done")
@@ -37,13 +29,13 @@ class FollowupsDone:
     def check(self, params: Mapping[str, Any], target: float) -> None:
         if unknown := sorted(set(params) - {"types"}):
             raise ValueError(f"unknown params {', '.join(unknown)}; known: types")
-        _types(params)
+        ticket_types(params)
         if not 0 <= target <= 1:
             raise ValueError(f"target {target}: a share is written 0.95 for 95 %")
 
     async def measure(self, scope: Scope, params: Mapping[str, Any], target: float) -> Measurement:
         found = await visits.counts(
-            scope.session, scope.period.start, scope.period.end, types=_types(params)
+            scope.session, scope.period.start, scope.period.end, types=ticket_types(params)
         )
         share = found.sent_share
         ratio = share.ratio

@@ -85,7 +85,8 @@ def _duration(params: Mapping[str, Any]) -> SlaDuration:
     return parse_duration(str(params["within"]))
 
 
-def _types(params: Mapping[str, Any]) -> list[TicketType]:
+def ticket_types(params: Mapping[str, Any]) -> list[TicketType]:
+    """A clause's `params.types`: the ticket types it is limited to (none: all)."""
     try:
         return [TicketType(kind) for kind in params.get("types", [])]
     except ValueError as error:
@@ -100,7 +101,7 @@ def _check_keys(params: Mapping[str, Any], allowed: set[str]) -> None:
 
 
 def _cohort_filter(params: Mapping[str, Any]) -> Any:
-    types = _types(params)
+    types = ticket_types(params)
     return Ticket.type.in_(types) if types else None
 
 
@@ -141,7 +142,7 @@ class FirstResponseWithin:
         _check_keys(params, {"within", "types"})
         if _duration(params).kind is not DurationKind.TIME:
             raise ValueError('params.within: a first response is timed in hours, like "2h"')
-        _types(params)
+        ticket_types(params)
         _share_target(target)
 
     async def measure(self, scope: Scope, params: Mapping[str, Any], target: float) -> Measurement:
@@ -172,7 +173,7 @@ class ResolutionWithin:
     def check(self, params: Mapping[str, Any], target: float) -> None:
         _check_keys(params, {"within", "types"})
         _duration(params)
-        _types(params)
+        ticket_types(params)
         _share_target(target)
 
     async def measure(self, scope: Scope, params: Mapping[str, Any], target: float) -> Measurement:

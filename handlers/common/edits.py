@@ -29,24 +29,19 @@ async def edit_message(
     """Put `text` (None: keep the text) and `markup` (None: no buttons) on `message`."""
     if not isinstance(message, Message):
         return  # too old for Telegram to let anyone edit it
-    shown_messages = context.kefu.shown
-    before = shown_messages.get(message.chat_id, message.message_id) or Shown(
+    before = context.kefu.shown.get(message.chat_id, message.message_id) or Shown(
         message.text, message.reply_markup
     )
-    wanted = Shown(before.text if text is None else _as_shown(text, html_text), markup)
-    if wanted == before:
-        return
-    try:
-        if text is None:
-            await message.edit_reply_markup(markup)
-        else:
-            await message.edit_text(
-                text, parse_mode=ParseMode.HTML if html_text else None, reply_markup=markup
-            )
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():  # else another process got there first
-            raise
-    shown_messages.note(message.chat_id, message.message_id, wanted)
+    keep_text = text is None
+    await _edit(
+        context,
+        message.chat_id,
+        message.message_id,
+        before.text if keep_text else text,
+        markup,
+        before,
+        None if keep_text else html_text,
+    )
 
 
 async def edit_message_at(
@@ -60,17 +55,35 @@ async def edit_message_at(
 ) -> None:
     """Put `text` and `markup` on a message known only by its ids (a ticket's card, when the
     button pressed was on another message)."""
-    wanted = Shown(_as_shown(text, html_text), markup)
-    if context.kefu.shown.get(chat_id, message_id) == wanted:
+    before = context.kefu.shown.get(chat_id, message_id)
+    await _edit(context, chat_id, message_id, text, markup, before, html_text)
+
+
+async def _edit(
+    context: KefuContext,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    markup: InlineKeyboardMarkup | None,
+    before: Shown | None,
+    html_text: bool | None = None,
+) -> None:
+    """The one edit both ask for. `html_text` None: only the buttons change (the text is
+    `before`'s, as shown)."""
+    wanted = Shown(text if html_text is None else _as_shown(text or "", html_text), markup)
+    if wanted == before:
         return
     try:
-        await context.bot.edit_message_text(
-            text,
-            chat_id,
-            message_id,
-            parse_mode=ParseMode.HTML if html_text else None,
-            reply_markup=markup,
-        )
+        if html_text is None:
+            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+        else:
+            await context.bot.edit_message_text(
+                text or "",
+                chat_id,
+                message_id,
+                parse_mode=ParseMode.HTML if html_text else None,
+                reply_markup=markup,
+            )
     except BadRequest as error:
         if "not modified" not in error.message.lower():  # else another process got there first
             raise

@@ -142,6 +142,11 @@ class KefuProcess:
         rows = await self.query(sql, **params)
         return rows[0][0] if rows else None
 
+    async def inbox_drained(self) -> bool:
+        """Every stored update has been handled."""
+        unhandled = "SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL"
+        return await self.scalar(unhandled) == 0
+
     def tail(self, size: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-size:] if self.log.exists() else "(empty)"
 

@@ -139,7 +139,7 @@ async def test_a_ticket_whose_number_was_told_before_a_kill_exists_and_gets_its_
         return await kefu.scalar(topic_id, number=number) == topic["message_thread_id"]
 
     await kefu.until(linked, 10, f"{number} is linked to its topic")
-    await kefu.until(lambda: unhandled_is_empty(kefu), 10, "the inbox is handled")
+    await kefu.until(kefu.inbox_drained, 10, "the inbox is handled")
     assert await kefu.stop() == 0
 
     # One request, one ticket. Handling is at least once, so the press whose handling the kill
@@ -212,7 +212,3 @@ async def newest_summary(customer: SandboxUser) -> int:
         for m in reversed(messages)
         if any(b["text"] == "Confirm and send" for b in inline_buttons(m))
     )
-
-
-async def unhandled_is_empty(kefu: KefuProcess) -> bool:
-    return await kefu.scalar("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL") == 0

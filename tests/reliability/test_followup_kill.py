@@ -45,7 +45,7 @@ async def test_a_follow_up_handled_again_after_a_kill_is_recorded_once(
     await staff_member.send("/resolve", chat_id=STAFF_CHAT_ID, thread_id=topic)
     await alice.chat.wait_for_text(f"Your ticket {number} has been resolved")
     await staff_topic.wait_for_text("Resolved by Li Wei")
-    await kefu.until(lambda: unhandled_is_empty(kefu), 10, "the inbox is handled")
+    await kefu.until(kefu.inbox_drained, 10, "the inbox is handled")
 
     # The follow-up reopens the ticket; Kefu's notice to the topic arrives but its send never
     # returns, so Kefu is mid-update, the follow-up recorded but not marked handled, when killed.
@@ -57,7 +57,7 @@ async def test_a_follow_up_handled_again_after_a_kill_is_recorded_once(
     await client.clear_faults()
 
     await kefu.start()
-    await kefu.until(lambda: unhandled_is_empty(kefu), 20, "the inbox is handled")
+    await kefu.until(kefu.inbox_drained, 20, "the inbox is handled")
     assert await kefu.stop() == 0
     recorded = await kefu.query(
         "SELECT e.text FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
@@ -86,7 +86,3 @@ async def resolve_elsewhere(database_url: str, number: str) -> None:
             )
     finally:
         await db.dispose()
-
-
-async def unhandled_is_empty(kefu: KefuProcess) -> bool:
-    return await kefu.scalar("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL") == 0

@@ -73,7 +73,7 @@ async def test_a_comment_asked_for_just_before_a_kill_is_kept_as_the_comment(
         await kefu.start()
         await alice.send(COMMENT)
         await alice.chat.wait_for_text("Thank you for your feedback!", timeout=10)
-        await kefu.until(lambda: unhandled_is_empty(kefu), 10, "the inbox is handled")
+        await kefu.until(kefu.inbox_drained, 10, "the inbox is handled")
         assert await kefu.stop() == 0
         survey = await kefu.query(
             "SELECT s.score, s.comment, t.status FROM ticket_surveys s"
@@ -83,7 +83,3 @@ async def test_a_comment_asked_for_just_before_a_kill_is_kept_as_the_comment(
     finally:
         await kefu.close()
     assert survey == [(4, COMMENT, TicketStatus.RESOLVED.value)]
-
-
-async def unhandled_is_empty(kefu: KefuProcess) -> bool:
-    return await kefu.scalar("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL") == 0
