@@ -9,7 +9,7 @@ import tomllib
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -325,13 +325,15 @@ class ComplianceConfig(Section):
         return clauses
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS_IN_FULL: tuple[Weekday, ...] = get_args(Weekday)  # Monday first, as date.weekday() counts
+
+
 class ReportsConfig(Section):
     """When the scheduled reports go to every admin (in the business's time zone)."""
 
     scheduled: list[Literal["week", "month"]] = Field(default_factory=lambda: ["week", "month"])
-    weekly_on: Literal[
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
-    ] = "monday"
+    weekly_on: Weekday = "monday"
     monthly_on_day: int = Field(1, ge=1, le=28)
     hour: int = Field(9, ge=0, le=23)
 

@@ -22,6 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
+from bot.business_config import WEEKDAYS_IN_FULL
 from bot.i18n import Translator
 from bot.services import Kefu
 from domain.reports import charts
@@ -36,7 +37,6 @@ __all__ = ["Prepared", "compliance_text", "export_files", "prepare", "split_for_
 logger = logging.getLogger("kefu.reports")
 SCAN_SECONDS = 300
 LEASE = timedelta(minutes=10)  # a send cut short is taken up again after this
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def due_periods(kefu: Kefu, now: datetime) -> list[Period]:
     for kind in settings.scheduled:
         if kind == "week":
             monday = today - timedelta(days=today.weekday())
-            moment = monday + timedelta(days=WEEKDAYS.index(settings.weekly_on))
+            moment = monday + timedelta(days=WEEKDAYS_IN_FULL.index(settings.weekly_on))
             if local < _at(moment, settings.hour, kefu):
                 moment -= timedelta(days=7)
         else:

@@ -30,7 +30,7 @@ from sandbox.chatview import ChatView, Message, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
 from storage import customers, erasure, tickets
-from storage.enums import EventKind, Language, TicketStatus, Warranty
+from storage.enums import EventKind, Language, TicketStatus, TicketType, Warranty
 from storage.events import Actor
 from tests.conftest import STAFF_CHAT_ID, TOKEN, RunningBot, accept_privacy
 from tests.e2e.helpers import BUSINESS_ZONE
@@ -311,6 +311,30 @@ async def test_resolve_without_a_note_sends_a_record_without_one(
     assert ticket.status == TicketStatus.RESOLVED
     await topic.wait_for_edit(card["message_id"], "Status: Resolved")
     await assert_each_press_answered_once(client)
+
+
+async def test_a_record_without_a_purchase_date_says_why_no_reminder_will_come(
+    kefu: Kefu, desk_bot: Bot, alice: SandboxUser, staff_member: SandboxUser, client: SandboxClient
+) -> None:
+    await accept_privacy(alice)
+    # A complaint about the purifier names no purchase date: its warranty's end is unknown.
+    number = await open_ticket(
+        kefu,
+        desk_bot,
+        alice,
+        language=Language.EN,
+        type=TicketType.COMPLAINT,
+        product_id="ro-purifier-600",
+        purchase_date=None,
+    )
+    topic = await topic_of(client, number)
+    await topic.wait_for_text(f"#{number}")
+    await staff_member.send("/resolve Replaced the tap.", **in_topic(topic))
+    text = (await record_message(alice, number, EN_HEADING))["text"]
+    assert (
+        "We have no purchase date for this product, so we cannot remind you before its "
+        "warranty ends or its maintenance is due." in text
+    )
 
 
 async def test_an_old_or_forged_prompt_press_is_no_longer_valid_and_answered_once(
