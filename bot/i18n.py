@@ -6,6 +6,7 @@ naturally. Placeholders are named (`{number}`) and filled by `Translator.t(..., 
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import datetime
 from functools import cached_property
@@ -43,12 +44,20 @@ def language_from_telegram(code: str | None, default: str = DEFAULT_LANGUAGE) ->
 
 
 def _compile(po_path: Path) -> Translations:
+    stat = po_path.stat()
+    return Translations(io.BytesIO(_mo_bytes(po_path, stat.st_mtime_ns, stat.st_size)), DOMAIN)
+
+
+@functools.cache
+def _mo_bytes(po_path: Path, _mtime_ns: int, _size: int) -> bytes:
+    """The compiled catalog, once per version of the .po file: parsing one takes a tenth of a
+    second, and a process that starts Kefu more than once (the tests, the demo) need not pay it
+    each time."""
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, locale=po_path.parent.parent.name, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return buffer.getvalue()
 
 
 class Translator:

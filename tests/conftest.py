@@ -8,7 +8,8 @@ as a redeploy would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.runner import run_polling
 from bot.services import Kefu
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox, start_sandbox
-from tests import postgres
+from tests.migrated import postgres_copy, postgres_template, sqlite_copy, sqlite_template
 
 TOKEN = "7000000001:TEST-TOKEN-FOR-KEFU"
 STAFF_CHAT_ID = -1001000000001
@@ -112,19 +113,50 @@ async def staff_chat(client: SandboxClient, staff_member: SandboxUser, admin: Sa
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """Every end-to-end test runs on a SQLite file and on a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}"
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sqlite_template(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str | None]:
+    yield from postgres_template()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Which databases a test runs on: SQLite always; PostgreSQL too where the test is marked
+    `both_databases` (what it checks rests on the database: transactions, locks, erasure,
+    the outbox), and everywhere with KEFU_SLOW_TESTS=1. Flows and wording behave the same on
+    either; the storage tests run every query on both."""
+    chosen = any(
+        marker.args and marker.args[0] == "database_url"
+        for marker in metafunc.definition.iter_markers("parametrize")
+    )
+    if "database_url" not in metafunc.fixturenames or chosen:
         return
-    name = await postgres.create_database()
-    if name is None:
-        pytest.skip(postgres.UNREACHABLE)
-    try:
-        yield postgres.url_of(name)
-    finally:
-        await postgres.drop_database(name)
+    both = (
+        metafunc.definition.get_closest_marker("both_databases") is not None
+        or os.environ.get("KEFU_SLOW_TESTS") == "1"
+    )
+    metafunc.parametrize(
+        "database_url", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True
+    )
+
+
+@pytest.fixture
+async def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    migrated_sqlite: Path,
+    migrated_postgres: str | None,
+) -> AsyncIterator[str]:
+    """A fresh database for the test: a SQLite file or a PostgreSQL database, each a copy of
+    one migrated at the start of the session (`tests.migrated`)."""
+    if request.param == "sqlite":
+        yield sqlite_copy(migrated_sqlite, tmp_path)
+        return
+    async for url in postgres_copy(migrated_postgres):
+        yield url
 
 
 @pytest.fixture

@@ -14,15 +14,17 @@ SERVER = os.environ.get("KEFU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5
 UNREACHABLE = f"PostgreSQL not reachable at {SERVER.rsplit('@', 1)[-1].rsplit('/', 1)[0]}"
 
 
-async def create_database() -> str | None:
-    """The name of a new, empty database; None if the server cannot be reached."""
+async def create_database(template: str | None = None) -> str | None:
+    """The name of a new database, empty or a copy of `template` (a database nobody is
+    connected to); None if the server cannot be reached."""
     try:
         connection = await asyncpg.connect(SERVER, timeout=3)
     except (OSError, TimeoutError, asyncpg.PostgresError):
         return None
     name = f"kefu_test_{uuid.uuid4().hex[:10]}"
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await connection.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await connection.close()
     return name

@@ -21,7 +21,7 @@ from storage.survey_models import CampaignRecipient, DeliveryStatus
 from tests.conftest import accept_privacy
 from tests.e2e.helpers import wait_until_unreachable
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 FIRST_CUSTOMER_ID = 500_000
 QUESTION = "How likely are you to recommend us to a friend?"

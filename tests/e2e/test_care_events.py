@@ -29,7 +29,7 @@ from tests.e2e.helpers import BUSINESS_ZONE
 from tests.e2e.test_button_presses import assert_each_press_answered_once
 from tests.e2e.test_campaigns import wait_for
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 TITLE = "Filter care class"
 TITLE_ZH = "滤芯保养课"

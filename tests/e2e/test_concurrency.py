@@ -8,7 +8,7 @@ import pytest
 
 from sandbox.client import SandboxClient
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 CROWD = 20
 

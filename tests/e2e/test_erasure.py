@@ -49,6 +49,8 @@ from tests.e2e.privacy_scan import (
 from tests.e2e.test_campaigns import QUESTION as CAMPAIGN_QUESTION
 from tests.e2e.test_campaigns import compose
 
+pytestmark = pytest.mark.both_databases
+
 RETENTION_DAYS = 30
 
 # Each value is given once, in one place, so a survivor tells which path kept it.

@@ -35,7 +35,7 @@ from tests.e2e.helpers import wait_for_topic
 from tests.e2e.test_button_presses import assert_each_press_answered_once
 from tests.e2e.test_campaigns import wait_for
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 PURIFIER = "ro-purifier-600"
 ASKED = "since we resolved ticket"

@@ -16,6 +16,8 @@ from sandbox.client import SandboxUser
 from storage import inbox
 from tests.conftest import ALICE, TOKEN, accept_privacy
 
+pytestmark = pytest.mark.both_databases
+
 BOT_ID = int(TOKEN.split(":")[0])
 
 

@@ -32,6 +32,8 @@ from tests.conftest import STAFF_CHAT_ID, RunningBot, accept_privacy
 from tests.e2e.helpers import ask_a_person, wait_for_topic
 from tests.e2e.privacy_scan import forget_me
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> list[KefuApplication]:

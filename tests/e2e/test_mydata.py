@@ -12,7 +12,7 @@ from sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import STAFF_CHAT_ID, accept_privacy
 from tests.e2e.helpers import ask_a_person, wait_for_topic
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 QUESTION = "Does the AquaPure 600G fit under a sink 45 cm deep?"
 FOLLOW_UP = "The cabinet door is 52 cm wide, if that matters."

@@ -14,7 +14,7 @@ from storage.enums import TicketStatus
 from tests.conftest import STAFF_CHAT_ID, accept_privacy
 from tests.e2e.helpers import ask_a_person, wait_for_topic
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 
 async def _consent_steps(kefu: Kefu, telegram_id: int) -> list[str]:

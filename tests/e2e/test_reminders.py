@@ -29,7 +29,7 @@ from tests.conftest import RunningBot, accept_privacy
 from tests.e2e.privacy_scan import withdraw_consent
 from tests.e2e.test_button_presses import assert_each_press_answered_once
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 PURIFIER = "ro-purifier-600"  # 24 months of warranty, a filter change every 6 months
 SERIAL = "AP-600-7731"

@@ -29,7 +29,7 @@ from sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import ALICE, AMY, STAFF_CHAT_ID, Person, RunningBot, accept_privacy
 from tests.e2e.helpers import BUSINESS_ZONE, ask_a_person, business_today, wait_for_topic
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 ZHANG = Person(3002, "张敏", "zhangmin_admin", "zh-hans")  # a second admin, who reads Chinese
 GU = Person(2002, "顾磊", "gulei_support", "zh-hans")  # a staff member who reads Chinese

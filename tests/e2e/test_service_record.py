@@ -44,6 +44,8 @@ from tests.e2e.test_staff_desk import (
     topic_of,
 )
 
+pytestmark = pytest.mark.both_databases
+
 NOTE = "Replaced the heating element."
 ZH_NOTE = "更换了加热元件，已测试正常。"
 CATALOGS = Catalogs()

@@ -30,6 +30,8 @@ from storage.events import Actor
 from storage.models import SlaAlert
 from tests.conftest import AMY, LI_WEI, STAFF_CHAT_ID, TOKEN, RunningBot
 
+pytestmark = pytest.mark.both_databases
+
 ESCALATION_CHAT_ID = -1001000000077
 WARNING, BREACH = "⏳", "🚨"
 MINUTE = timedelta(minutes=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from telegram import Bot
 
 from bot.clock import ShiftedClock
@@ -12,6 +13,8 @@ from sandbox.client import SandboxClient, SandboxUser
 from storage.enums import Language, TicketStatus
 from tests.conftest import accept_privacy
 from tests.e2e.test_staff_desk import desk_bot, desk_open, open_ticket, ticket_state, topic_of
+
+pytestmark = pytest.mark.both_databases
 
 __all__ = ["desk_bot", "desk_open"]  # fixtures shared with the staff desk tests
 

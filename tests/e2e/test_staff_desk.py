@@ -31,6 +31,8 @@ from storage.models import Ticket, TicketEvent
 from tests.conftest import OTHER_GROUP_ID, STAFF_CHAT_ID, TOKEN, RunningBot, accept_privacy
 from tests.e2e.helpers import TINY_PNG, wait_for_topic
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 async def desk_open(kefu_bot: RunningBot, staff_member: SandboxUser) -> None:

@@ -26,7 +26,7 @@ from storage.events import Actor
 from storage.survey_models import TicketSurvey
 from tests.conftest import STAFF_CHAT_ID, TOKEN, RunningBot, accept_privacy
 
-pytestmark = pytest.mark.usefixtures("kefu_bot")
+pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.campaigns.sender import DEFAULT_CONCURRENCY
@@ -32,6 +33,8 @@ from storage.survey_models import (
 )
 from tests.reliability.process import KefuProcess
 from tests.storage.conftest import NOW
+
+pytestmark = pytest.mark.both_databases
 
 ADMIN_ID = 3001
 RECIPIENTS = 200

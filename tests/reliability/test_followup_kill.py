@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from sandbox.client import SandboxClient, SandboxUser
 from storage import tickets
 from storage.db import Database
@@ -18,6 +20,8 @@ from storage.events import Actor
 from tests.conftest import ALICE, STAFF_CHAT_ID, accept_privacy
 from tests.e2e.helpers import wait_for_topic
 from tests.reliability.process import KefuProcess
+
+pytestmark = pytest.mark.both_databases
 
 FOLLOW_UP = "It broke again this morning, same noise as before."
 REOPENED = "We have reopened ticket"

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sandbox.chatview import text_of
 from sandbox.client import SandboxClient
 from sandbox.server import RunningSandbox
 from tests.reliability.process import KefuProcess, telegram_holds_nothing, wait_for
+
+pytestmark = pytest.mark.both_databases
 
 UNHANDLED = "SELECT update_id FROM inbox_updates WHERE processed_at IS NULL ORDER BY update_id"
 

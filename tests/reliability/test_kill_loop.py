@@ -57,6 +57,8 @@ from tests.reliability.traffic import (
     live,
 )
 
+pytestmark = pytest.mark.both_databases
+
 BOUNDED_SEED = 4961
 SEED = int(
     os.environ.get("KEFU_TEST_SEED")

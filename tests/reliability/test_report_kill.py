@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import load_business_config
 from domain.reports.delivery import LEASE
 from domain.sla.tracking import sla_flush_hook
@@ -29,6 +31,8 @@ from storage.enums import Language, TicketStatus, TicketType
 from storage.events import Actor
 from tests.conftest import AMY, Person
 from tests.reliability.process import KefuProcess
+
+pytestmark = pytest.mark.both_databases
 
 ZONE = ZoneInfo("Asia/Shanghai")  # KEFU_TIMEZONE's default
 ZHANG = Person(3002, "张敏", "zhangmin_admin", "zh-hans")  # an admin who reads Chinese

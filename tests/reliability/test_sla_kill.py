@@ -72,7 +72,7 @@ TOPIC, GENERAL, ESCALATION = "topic", "General", "escalation chat"
 Key = tuple[str, str, str]  # (ticket number, timer, mark): one alert, here
 Posting = tuple[Key, str]  # an alert in one destination
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.timeout(150), pytest.mark.both_databases]
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
 from storage import customers, migrate, tickets
@@ -20,6 +22,8 @@ from storage.enums import TicketStatus, TicketType
 from storage.events import Actor
 from tests.conftest import ALICE
 from tests.reliability.process import KefuProcess
+
+pytestmark = pytest.mark.both_databases
 
 CONFIG = """
 [surveys]

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.campaigns.sender import DEFAULT_CONCURRENCY
@@ -28,6 +29,8 @@ from storage.enums import TicketStatus, TicketType
 from storage.events import Actor
 from storage.survey_models import QUEUED, CampaignRecipient, DeliveryStatus
 from tests.reliability.process import KefuProcess
+
+pytestmark = pytest.mark.both_databases
 
 RECIPIENTS = 200
 FIRST_ID = 710_000

@@ -8,14 +8,16 @@ server; the tests are skipped if it cannot be reached.
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
 
-from storage import customers, migrate
+from storage import customers
 from storage.db import Database
 from storage.models import Customer
 from tests import postgres
+from tests.migrated import postgres_copy, sqlite_copy
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 
@@ -48,11 +50,25 @@ async def empty_url(backend_url: str) -> str:
     return backend_url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def migrated_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    migrated_sqlite: Path,
+    migrated_postgres: str | None,
+) -> AsyncIterator[str]:
+    """A migrated database of the test's own: a copy of the session's (`tests.migrated`)."""
+    if request.param == "sqlite":
+        yield sqlite_copy(migrated_sqlite, tmp_path)
+        return
+    async for url in postgres_copy(migrated_postgres):
+        yield url
+
+
 @pytest.fixture
-async def db(empty_url: str) -> AsyncIterator[Database]:
+async def db(migrated_url: str) -> AsyncIterator[Database]:
     """A migrated database."""
-    await migrate.upgrade(empty_url)
-    database = Database(empty_url)
+    database = Database(migrated_url)
     yield database
     await database.dispose()
 
@@ -63,9 +79,8 @@ def sqlite_url(tmp_path) -> str:
 
 
 @pytest.fixture
-async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
-    await migrate.upgrade(sqlite_url)
-    database = Database(sqlite_url)
+async def sqlite_db(tmp_path: Path, migrated_sqlite: Path) -> AsyncIterator[Database]:
+    database = Database(sqlite_copy(migrated_sqlite, tmp_path))
     yield database
     await database.dispose()
 
