@@ -151,7 +151,7 @@ def _kind(problem: str) -> str:
 
 
 # PostgreSQL gets fewer examples: what differs there is the database, not the conversation.
-CI_EXAMPLES = {"sqlite": 40, "postgresql": 10}
+CI_EXAMPLES = {"sqlite": 20, "postgresql": 10}
 
 
 @pytest.mark.timeout(900)  # generating takes well under a minute; shrinking a failure, longer
