@@ -50,6 +50,7 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("compliance", t.t("Contract compliance for a period")),
         BotCommand("events", t.t("Care and training events and their registrations")),
         BotCommand("attended", t.t("Mark who came to an event")),
+        BotCommand("reply", t.t("Send a reply template to this ticket's customer")),
     ]
 
 
@@ -59,6 +60,7 @@ def admin_commands(t: Translator) -> list[BotCommand]:
         BotCommand("campaign", t.t("Start a survey campaign")),
         BotCommand("campaigns", t.t("Survey campaigns")),
         BotCommand("event", t.t("Announce a care or training event")),
+        BotCommand("templates", t.t("Reply templates for staff")),
         BotCommand("events", t.t("Care and training events and their registrations")),
         BotCommand("report", t.t("Service report: last week, month, quarter or dates")),
         BotCommand("compliance", t.t("Contract compliance for a period")),

@@ -49,7 +49,7 @@ def ticket_customer(t: Translator, ticket: Ticket) -> str:
     return customer_name(t, ticket.customer)
 
 
-def _language_name(t: Translator, language: str) -> str:
+def language_name(t: Translator, language: str) -> str:
     names = {
         "en": t.t("English"),
         "zh_Hans": t.t("Simplified Chinese"),
@@ -144,7 +144,7 @@ def render_card(kefu: Kefu, t: Translator, ticket: Ticket) -> str:
         priority=priority_name(t, ticket.priority),
         status=status_name(t, ticket.status),
         customer=ticket_customer(t, ticket),
-        language=_language_name(t, ticket.customer.language),
+        language=language_name(t, ticket.customer.language),
         product=product_name(kefu, t, ticket),
         warranty=warranty_name(t, ticket.warranty),
         warranty_ends=warranty_ends(kefu, ticket),

@@ -189,6 +189,22 @@ async def record_staff_reply(
             await tickets.stamp_first_response(session, ticket, now=now)
 
 
+async def record_template_reply(
+    kefu: Kefu, ticket_id: int, actor: Actor, text: str, *, template: str, delivered: bool
+) -> None:
+    """A reply template sent by staff: recorded as the staff reply it is (the words the customer
+    got), with the template's name; only a delivered one counts as the first response."""
+    now = kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        ticket = await _locked(session, ticket_id)
+        data = {"delivered": delivered, "template": template}
+        await events.append(
+            session, ticket, EventKind.STAFF_REPLY, actor, now=now, text=text, data=data
+        )
+        if delivered:
+            await tickets.stamp_first_response(session, ticket, now=now)
+
+
 @dataclass(frozen=True)
 class Decision:
     """A return decision as recorded, or why it was refused (`refused`)."""

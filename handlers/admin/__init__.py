@@ -1,5 +1,6 @@
 """Admins' handlers: composing survey campaigns (/campaign), running them (/campaigns),
-announcing care and training events (/event, /events), and the reports (/report, /compliance,
+announcing care and training events (/event, /events), managing reply templates
+(/templates), and the reports (/report, /compliance,
 /export).
 
 The admin gate (`handlers.admin.gate.admit_admin`) is put in front of the campaigns' handlers,
@@ -10,7 +11,14 @@ them too, in the staff group.
 from __future__ import annotations
 
 from bot.services import Kefu
-from handlers.admin import campaign_compose, campaign_control, event_compose, events_list, reports
+from handlers.admin import (
+    campaign_compose,
+    campaign_control,
+    event_compose,
+    events_list,
+    reply_templates,
+    reports,
+)
 from handlers.admin.gate import admit_admin
 from handlers.common.gates import guard
 from handlers.common.groups import ANSWERS, MAIN, Handlers
@@ -28,5 +36,6 @@ def build_handlers(kefu: Kefu) -> Handlers:
         MAIN: [
             *guard(admit_admin, [campaign_compose.build_handler(timeout)]),
             *guard(event_compose.admit_event_admin, [event_compose.build_handler(timeout)]),
+            *guard(reply_templates.admit_template_admin, [reply_templates.build_handler(timeout)]),
         ],
     }

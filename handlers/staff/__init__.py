@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.services import Kefu
 from domain.desk.buttons import PATTERN as DESK_BUTTONS
+from domain.templates.buttons import PATTERN as REPLY_BUTTONS
 from handlers.common.gates import guard
 from handlers.common.groups import MAIN, Handlers
 from handlers.staff import (
@@ -21,6 +22,7 @@ from handlers.staff import (
     commands,
     resolution_prompt,
     return_decisions,
+    templates,
 )
 from handlers.staff.gate import admit_staff
 from handlers.staff.record import show_record
@@ -42,6 +44,7 @@ COMMANDS = {
     "approve": return_decisions.approve,
     "decline": return_decisions.decline,
     "ticket": show_record,
+    "reply": templates.reply_command,
 }
 
 
@@ -50,6 +53,7 @@ def build_handlers(kefu: Kefu) -> Handlers:
     obeyed: list[BaseHandler] = [
         *(CommandHandler(name, callback, filters=NEW) for name, callback in COMMANDS.items()),
         CallbackQueryHandler(card_buttons.on_button, pattern=DESK_BUTTONS),
+        CallbackQueryHandler(templates.on_button, pattern=REPLY_BUTTONS),
         *attendance.build_handlers(),
     ]
     if staff_chat_id is None:

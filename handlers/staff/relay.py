@@ -7,7 +7,9 @@ first response. Messages in topics that belong to no ticket are not ours: they a
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from collections.abc import Sequence
+
+from telegram import Bot, Message, MessageEntity, Update
 
 from bot.context import KefuContext
 from bot.i18n import Translator
@@ -74,12 +76,7 @@ async def send_signed(message: Message, chat_id: int, signature: str) -> object:
     when text plus signature would pass Telegram's length limits)."""
     bot = message.get_bot()
     if message.text:
-        signed = f"{message.text}\n\n{signature}"
-        if len(signed) <= TEXT_LIMIT:
-            # The signature comes after the text, so the text's entity offsets still hold.
-            return await bot.send_message(chat_id, signed, entities=message.entities)
-        await bot.send_message(chat_id, message.text, entities=message.entities)
-        return await bot.send_message(chat_id, signature)
+        return await send_signed_text(bot, chat_id, message.text, signature, message.entities)
     caption = f"{message.caption}\n\n{signature}" if message.caption else signature
     if len(caption) <= CAPTION_LIMIT:
         copied = await bot.copy_message(
@@ -93,3 +90,20 @@ async def send_signed(message: Message, chat_id: int, signature: str) -> object:
         copied = await bot.copy_message(chat_id, message.chat_id, message.message_id)
         await bot.send_message(chat_id, signature)
     return copied
+
+
+async def send_signed_text(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    signature: str,
+    entities: Sequence[MessageEntity] | None = None,
+) -> Message:
+    """A text in the customer's chat with the signature under it, or after it when both would
+    pass Telegram's length limit."""
+    signed = f"{text}\n\n{signature}"
+    if len(signed) <= TEXT_LIMIT:
+        # The signature comes after the text, so the text's entity offsets still hold.
+        return await bot.send_message(chat_id, signed, entities=entities)
+    await bot.send_message(chat_id, text, entities=entities)
+    return await bot.send_message(chat_id, signature)
