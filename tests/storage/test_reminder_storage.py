@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from storage import customers, reminders, tickets
+from storage import customers, erasure, reminders, tickets
 from storage.db import Database
 from storage.enums import TicketStatus, TicketType
 from storage.events import Actor
@@ -115,3 +115,19 @@ async def test_a_reminder_is_found_only_by_its_own_row_id(db):
         assert found is not None and found.kind == ReminderKind.MAINTENANCE
         assert found.ticket.id == ticket and found.row.occasion == "2026-12-01"
         assert await reminders.reminder(session, rid + 1) is None
+
+
+async def test_withdrawal_skips_the_reminders_still_queued_and_finds_no_more(db):
+    alice = await _customer(db, 1001)
+    ticket = await _request(db, alice)
+    await _queue(db, [Due(ticket, alice, "2026-12-01")])
+    await _queue(db, [Due(ticket, alice)], ReminderKind.WARRANTY)
+    async with db.unit_of_work() as session:
+        customer = await customers.get(session, alice)
+        assert customer is not None
+        await customers.record_decline(session, customer, now=NOW)
+        await erasure.erase_customer(session, customer, now=NOW, by="customer")
+    async with db.read_only() as session:
+        statuses = await session.scalars(select(CampaignRecipient.status))
+        assert set(statuses) == {DeliveryStatus.SKIPPED}
+    assert await _purchases(db) == [] and await _purchases(db, ReminderKind.WARRANTY) == []
