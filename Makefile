@@ -11,7 +11,7 @@ demo: setup
 test: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 setup: .stamp-setup
 setup-test: .stamp-setup-test
