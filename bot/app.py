@@ -14,6 +14,7 @@ from domain.campaigns import jobs as campaign_jobs
 from domain.care import events as care_events
 from domain.care import reminders as care_reminders
 from domain.care import visits as care_visits
+from domain.desk import cards as desk_cards
 from domain.desk import jobs as desk_jobs
 from domain.privacy import retention
 from domain.reports import delivery as report_delivery
@@ -65,6 +66,7 @@ def build_application(
     application.add_error_handler(errors.report_error)  # type: ignore[arg-type]
     assert application.job_queue is not None
     desk_jobs.schedule_jobs(application.job_queue)
+    desk_cards.schedule_jobs(application.job_queue)
     sla_alerts.schedule_jobs(application.job_queue, kefu)
     retention.schedule_jobs(application.job_queue, kefu)
     survey_jobs.schedule_jobs(application.job_queue)

@@ -7,8 +7,9 @@ history of the customer (the id is how Kefu answers them at all; the history pro
 Everything a person wrote, or that identifies them, goes:
 
 - the customer's names, username, phone and e-mail;
-- each ticket's description, serial and order numbers, and its details except the
-  anonymous facts in `ANONYMOUS_DETAILS` (the visit address goes, the return verdict stays);
+- each ticket's description, serial and order numbers, its topic's title as last set, and its
+  details except the anonymous facts in `ANONYMOUS_DETAILS` (the visit address goes, the
+  return verdict stays);
 - every event's text (customer messages, staff replies and notes may quote an address or a
   phone number), the customer's name as an event's actor, and detail changes' values;
 - the attachments (rows and Telegram file ids);
@@ -141,6 +142,7 @@ async def _anonymise(
     ticket = await session.get(Ticket, ticket_id)
     assert ticket is not None
     ticket.description = ticket.serial_number = ticket.order_number = None
+    ticket.staff_topic_title = None  # it names the customer; the erasure notice renames it
     ticket.details = _anonymous(ticket.details)
     if ticket.personal_data_erased_at is None:
         ticket.personal_data_erased_at, ticket.erased_by = now, by
@@ -263,7 +265,10 @@ async def claim_notice(
     return result.rowcount == 1
 
 
-async def notice_done(session: AsyncSession, ticket_id: int) -> None:
+async def notice_done(session: AsyncSession, ticket_id: int, *, title: str) -> None:
+    """Staff were told; the topic is titled `title` now (it names no one)."""
     await session.execute(
-        update(Ticket).where(Ticket.id == ticket_id).values(erasure_notice_due_at=None)
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(erasure_notice_due_at=None, staff_topic_title=title)
     )

@@ -33,6 +33,21 @@ class Actor:
         return cls(ActorKind.CUSTOMER, customer.telegram_id, customer.first_name)
 
 
+# What the ticket's card in its topic shows (domain.desk.card.render_card): a change of any of
+# these is shown on the card (`domain.desk.cards`). Messages are not: the card would be edited
+# for every one, out of the group's 20 messages a minute.
+CARD_CHANGES = frozenset(
+    {
+        EventKind.STATUS_CHANGED,
+        EventKind.PRIORITY_CHANGED,
+        EventKind.ASSIGNED,
+        EventKind.DETAILS_CHANGED,
+        EventKind.CHARGE,
+        EventKind.TOPIC_LINKED,
+    }
+)
+
+
 async def append(
     session: AsyncSession,
     ticket: Ticket,
@@ -43,7 +58,10 @@ async def append(
     text: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """Add an event to the ticket's record (flushed, so it has an id)."""
+    """Add an event to the ticket's record (flushed, so it has an id). An event of a change
+    the card shows marks the card due to be shown again, in the same transaction."""
+    if kind in CARD_CHANGES:
+        ticket.card_due_at = now
     event = TicketEvent(
         ticket_id=ticket.id,
         kind=kind,

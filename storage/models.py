@@ -124,6 +124,9 @@ class Ticket(Base):
     # The topic still to be told of the erasure (a lease while an instance is on it).
     erasure_notice_due_at: Mapped[datetime | None] = mapped_column(index=True)
     staff_card_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # in the topic
+    staff_topic_title: Mapped[str | None] = mapped_column(sa.String(128))  # as last set
+    # A change the card shows was made and the card does not show it yet (`domain.desk.cards`).
+    card_due_at: Mapped[datetime | None] = mapped_column(index=True)
     # The flow draft it was made from: a replayed update finds this ticket, not a new one.
     intake_key: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     updated_at: Mapped[datetime]

@@ -5,7 +5,7 @@ Every change appends a `TicketEvent`, except `stamp_first_response`, whose recor
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select, update
@@ -199,10 +199,41 @@ async def set_topic(
     )
 
 
-async def set_card_message(session: AsyncSession, ticket_id: int, message_id: int) -> None:
-    """The card's message in the topic, so it can be edited later without a staff press."""
+async def cards_due(
+    session: AsyncSession, *, now: datetime, unposted_after: timedelta, limit: int
+) -> list[tuple[int, datetime]]:
+    """Tickets whose card is due to be shown again, claimed (FOR UPDATE SKIP LOCKED: another
+    instance takes others), with the change they are due since. A topic still without its
+    card counts once `unposted_after` has passed since the change: its announcement died."""
+    rows = await session.execute(
+        select(Ticket.id, Ticket.card_due_at)
+        .where(
+            Ticket.card_due_at.is_not(None),
+            Ticket.staff_topic_id.is_not(None),
+            (Ticket.staff_card_message_id.is_not(None))
+            | (Ticket.card_due_at <= now - unposted_after),
+        )
+        .order_by(Ticket.card_due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(ticket_id, due) for ticket_id, due in rows]
+
+
+async def card_shown(
+    session: AsyncSession, ticket_id: int, due_at: datetime, *, title: str, message_id: int
+) -> None:
+    """The card shows the ticket as it was at `due_at`: not due any more, unless it changed
+    again meanwhile."""
     await session.execute(
-        update(Ticket).where(Ticket.id == ticket_id).values(staff_card_message_id=message_id)
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(staff_card_message_id=message_id, staff_topic_title=title)
+    )
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.card_due_at == due_at)
+        .values(card_due_at=None)
     )
 
 
@@ -320,8 +351,9 @@ async def stamp_first_response(session: AsyncSession, ticket: Ticket, *, now: da
     result = await session.execute(
         update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.first_response_at.is_(None))
-        .values(first_response_at=now, updated_at=now)
+        # The card shows when the first response was due: it is shown answered now.
+        .values(first_response_at=now, updated_at=now, card_due_at=now)
         .execution_options(synchronize_session=False)
     )
-    await session.refresh(ticket, ["first_response_at", "updated_at"])
+    await session.refresh(ticket, ["first_response_at", "updated_at", "card_due_at"])
     return result.rowcount == 1

@@ -116,7 +116,10 @@ def detail_rows(t: Translator, details: dict[str, object]) -> list[tuple[str, st
 
 
 def topic_name(t: Translator, ticket: Ticket) -> str:
-    name = f"#{ticket.number} · {type_name(t, ticket.type)} · {ticket_customer(t, ticket)}"
+    """The topic's title: number, type, customer, and ✅ in front once resolved or closed, so the
+    staff group's list of topics shows what is done."""
+    done = "" if ticket.status.is_active else "✅ "
+    name = f"{done}#{ticket.number} · {type_name(t, ticket.type)} · {ticket_customer(t, ticket)}"
     return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
 
 

@@ -118,9 +118,13 @@ async def link_topic(kefu: Kefu, ticket_id: int, chat_id: int, thread: int) -> T
         return ticket
 
 
-async def remember_card(kefu: Kefu, ticket_id: int, message_id: int) -> None:
+async def remember_card(kefu: Kefu, ticket: Ticket, message_id: int, *, title: str) -> None:
+    """The card just posted, and the topic's title, show the ticket as linked."""
+    assert ticket.card_due_at is not None  # linking the topic made the card due
     async with kefu.db.unit_of_work() as session:
-        await tickets.set_card_message(session, ticket_id, message_id)
+        await tickets.card_shown(
+            session, ticket.id, ticket.card_due_at, title=title, message_id=message_id
+        )
 
 
 # --- staff at work --------------------------------------------------------------------------

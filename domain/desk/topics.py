@@ -74,7 +74,7 @@ async def _announce(bot: Bot, kefu: Kefu, chat_id: int, ticket_id: int) -> None:
     posted = await bot.send_message(
         chat_id, card, parse_mode=ParseMode.HTML, reply_markup=keyboard, message_thread_id=thread
     )
-    await lifecycle.remember_card(kefu, ticket_id, posted.message_id)
+    await lifecycle.remember_card(kefu, ticket, posted.message_id, title=name)
     await _post_history(bot, kefu, t, (chat_id, thread), record, files)
 
 
@@ -198,7 +198,7 @@ async def _show_erased(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
         logger.warning("could not mark ticket %s erased in its topic: %s", ticket_id, error)
         return
     async with kefu.db.unit_of_work() as session:
-        await erasure.notice_done(session, ticket_id)
+        await erasure.notice_done(session, ticket_id, title=topic_name(t, ticket))
 
 
 async def _edit(

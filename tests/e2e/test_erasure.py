@@ -414,9 +414,11 @@ async def assert_topics_show_the_erasure(cast: Cast) -> None:
     names = await topics_once_erased(cast)
     for number, _kind in TICKETS:
         topic = cast.served.topics[number]
-        # "#K-000002 · Exchange · Quillon" becomes "#K-000002 · Exchange · erased"
+        # "#K-000002 · Exchange · Quillon" becomes "#K-000002 · Exchange · erased" (with ✅ in
+        # front if the ticket is resolved or closed)
         kind_shown = cast.served.topic_names[number].split(" · ")[1]
-        assert names[topic.thread_id] == f"#{number} · {kind_shown} · erased"
+        erased = names[topic.thread_id].removeprefix("✅ ")
+        assert erased == f"#{number} · {kind_shown} · erased"
         await topic.wait_for_text("erased")  # staff are told, after the moment of erasure
         card = cast.served.cards[number]
         await topic.wait_until(

@@ -483,6 +483,36 @@ async def test_commands_change_the_ticket_and_close_its_topic(
     assert resolved.text == "Replaced the motor."
 
 
+async def test_the_card_and_the_topic_title_follow_every_command(
+    kefu: Kefu, desk_bot: Bot, alice: SandboxUser, staff_member: SandboxUser, client: SandboxClient
+) -> None:
+    await accept_privacy(alice)
+    number = await open_ticket(kefu, desk_bot, alice, language=Language.EN)
+    topic = await topic_of(client, number)
+    card = await topic.wait_for_text(f"#{number}")
+    in_topic = {"chat_id": STAFF_CHAT_ID, "thread_id": topic.thread_id}
+
+    async def title() -> str:
+        topics = await client.chat(STAFF_CHAT_ID).topics()
+        return next(t["name"] for t in topics if t["message_thread_id"] == topic.thread_id)
+
+    await staff_member.send("/priority urgent", **in_topic)
+    await topic.wait_for_edit(card["message_id"], "Priority: Urgent")
+    await staff_member.send("/assign", **in_topic)
+    await topic.wait_for_edit(card["message_id"], "Assigned to: Li Wei")
+    assert await title() == f"#{number} · Repair · Alice"
+    await staff_member.send("/resolve Replaced the motor.", **in_topic)
+    # The title is renamed before the card is edited: once the card shows it, so does the list.
+    await topic.wait_for_edit(card["message_id"], "Status: Resolved")
+    assert await title() == f"✅ #{number} · Repair · Alice"
+    await staff_member.send("/reopen", **in_topic)
+    await topic.wait_for_edit(card["message_id"], "Status: Open")
+    assert await title() == f"#{number} · Repair · Alice"
+    # One card all along: the changes edited it, none posted another.
+    cards = [m for m in await topic.messages() if text_of(m).startswith(f"#{number} ·")]
+    assert [m["message_id"] for m in cards] == [card["message_id"]]
+
+
 async def test_assign_takes_a_colleague_by_username_or_by_reply(
     kefu: Kefu,
     desk_bot: Bot,
