@@ -56,7 +56,11 @@ async def _show(bot: Bot, kefu: Kefu, ticket_id: int, due_at: datetime) -> bool:
     card, keyboard = render_card(kefu, t, ticket), card_keyboard(t, ticket)
     title = topic_name(t, ticket)
     if title != ticket.staff_topic_title:
-        await bot.edit_forum_topic(chat_id, thread, name=title)
+        try:
+            await bot.edit_forum_topic(chat_id, thread, name=title)
+        except BadRequest as error:
+            if "not_modified" not in error.message.lower().replace(" ", "_"):  # named so already
+                raise
     message_id = ticket.staff_card_message_id
     if message_id is None:
         posted = await bot.send_message(

@@ -30,6 +30,7 @@ from storage.enums import EventKind, Language, Priority, TicketStatus, TicketTyp
 from storage.models import Ticket, TicketEvent
 from tests.conftest import OTHER_GROUP_ID, STAFF_CHAT_ID, TOKEN, RunningBot, accept_privacy
 from tests.e2e.helpers import TINY_PNG, wait_for_topic
+from tests.e2e.test_campaigns import wait_for
 
 pytestmark = pytest.mark.both_databases
 
@@ -511,6 +512,28 @@ async def test_the_card_and_the_topic_title_follow_every_command(
     # One card all along: the changes edited it, none posted another.
     cards = [m for m in await topic.messages() if text_of(m).startswith(f"#{number} ·")]
     assert [m["message_id"] for m in cards] == [card["message_id"]]
+
+
+async def test_a_topic_left_without_its_card_gets_it_half_a_minute_later(
+    kefu: Kefu, desk_bot: Bot, alice: SandboxUser, client: SandboxClient, clock: ShiftedClock
+) -> None:
+    await accept_privacy(alice)
+    number = await open_ticket(kefu, desk_bot, alice, language=Language.EN, announce=False)
+    ticket, _ = await ticket_state(kefu, number)
+    # An announcement that died after opening and linking the topic, before posting the card.
+    topic = await desk_bot.create_forum_topic(STAFF_CHAT_ID, f"#{number} · Repair · Alice")
+    assert await lifecycle.link_topic(kefu, ticket.id, STAFF_CHAT_ID, topic.message_thread_id)
+    view = client.chat(STAFF_CHAT_ID, topic.message_thread_id)
+
+    clock.advance(timedelta(seconds=31))
+    card = await view.wait_for_text(f"#{number} ·")
+    assert "Priority: Normal" in text_of(card) and inline_buttons(card)
+
+    async def remembered() -> bool:  # so that later changes edit this card
+        found, _ = await ticket_state(kefu, number)
+        return found.staff_card_message_id == card["message_id"]
+
+    await wait_for(client, remembered)
 
 
 async def test_assign_takes_a_colleague_by_username_or_by_reply(
