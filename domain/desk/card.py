@@ -116,11 +116,13 @@ def detail_rows(t: Translator, details: dict[str, object]) -> list[tuple[str, st
 
 
 def topic_name(t: Translator, ticket: Ticket) -> str:
-    """The topic's title: number, type, customer, and ✅ in front once resolved or closed, so the
-    staff group's list of topics shows what is done."""
-    done = "" if ticket.status.is_active else "✅ "
-    name = f"{done}#{ticket.number} · {type_name(t, ticket.type)} · {ticket_customer(t, ticket)}"
-    return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
+    """The topic's title: number, type, customer, and ✅ at the end once resolved or closed, so
+    the staff group's list of topics shows what is done (and still starts with the number)."""
+    done = "" if ticket.status.is_active else " ✅"
+    name = f"#{ticket.number} · {type_name(t, ticket.type)} · {ticket_customer(t, ticket)}"
+    if len(name) + len(done) > TOPIC_NAME_LIMIT:
+        name = name[: TOPIC_NAME_LIMIT - len(done) - 1] + "…"
+    return name + done
 
 
 def product_name(kefu: Kefu, t: Translator, ticket: Ticket) -> str | None:

@@ -414,10 +414,10 @@ async def assert_topics_show_the_erasure(cast: Cast) -> None:
     names = await topics_once_erased(cast)
     for number, _kind in TICKETS:
         topic = cast.served.topics[number]
-        # "#K-000002 · Exchange · Quillon" becomes "#K-000002 · Exchange · erased" (with ✅ in
-        # front if the ticket is resolved or closed)
+        # "#K-000002 · Exchange · Quillon" becomes "#K-000002 · Exchange · erased" (with ✅ at
+        # the end if the ticket is resolved or closed)
         kind_shown = cast.served.topic_names[number].split(" · ")[1]
-        erased = names[topic.thread_id].removeprefix("✅ ")
+        erased = names[topic.thread_id].removesuffix(" ✅")
         assert erased == f"#{number} · {kind_shown} · erased"
         await topic.wait_for_text("erased")  # staff are told, after the moment of erasure
         card = cast.served.cards[number]

@@ -192,7 +192,7 @@ async def test_the_erasure_job_tells_the_topic_what_a_telegram_failure_left_unto
     await later(kefu, clock, timedelta(minutes=6))  # the failed notice's lease has run out
     await run_now(application, "desk:erasures")
 
-    assert await topic_names(client) == ["✅ #K-000001 · Consultation · erased"]
+    assert await topic_names(client) == ["#K-000001 · Consultation · erased ✅"]
     await topic.wait_for_text("The customer erased their personal data")
 
 
@@ -218,7 +218,7 @@ async def test_the_retention_job_erases_a_closed_ticket_once_its_period_has_pass
     ticket = await ticket_k1(kefu)
     assert ticket.erased_by == "retention" and ticket.description is None
     await topic.wait_for_text("The retention period has passed")
-    assert await topic_names(client) == ["✅ #K-000001 · Consultation · erased"]
+    assert await topic_names(client) == ["#K-000001 · Consultation · erased ✅"]
 
 
 async def test_the_inbox_cleanup_drops_handled_updates_after_the_redelivery_window(

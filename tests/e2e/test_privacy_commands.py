@@ -61,7 +61,7 @@ async def test_forget_erases_closes_the_ticket_and_tells_customer_and_staff(
     renamed = next(
         t for t in await staff.topics() if t["message_thread_id"] == said["message_thread_id"]
     )
-    assert renamed["name"] == f"✅ #{number} · Consultation · erased"  # closed by the erasure
+    assert renamed["name"] == f"#{number} · Consultation · erased ✅"  # closed by the erasure
     async with kefu.db.read_only() as session:
         ticket = await tickets.get_by_number(session, number)
         assert ticket is not None and ticket.status == TicketStatus.CLOSED

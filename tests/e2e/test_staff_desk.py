@@ -505,7 +505,7 @@ async def test_the_card_and_the_topic_title_follow_every_command(
     await staff_member.send("/resolve Replaced the motor.", **in_topic)
     # The title is renamed before the card is edited: once the card shows it, so does the list.
     await topic.wait_for_edit(card["message_id"], "Status: Resolved")
-    assert await title() == f"✅ #{number} · Repair · Alice"
+    assert await title() == f"#{number} · Repair · Alice ✅"
     await staff_member.send("/reopen", **in_topic)
     await topic.wait_for_edit(card["message_id"], "Status: Open")
     assert await title() == f"#{number} · Repair · Alice"

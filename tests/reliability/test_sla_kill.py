@@ -45,7 +45,14 @@ ESCALATION_CHAT_ID = -1001000000077
 STAFF_MEMBER, MANAGER = 2001, 3001
 TICKETS = 4
 KILLS = 8
-SEED = int(os.environ.get("KEFU_TEST_SEED", random.randrange(1_000_000)))
+# CI makes the same choices every run; the long runs (KEFU_SLOW_TESTS=1) draw a new seed, to
+# find what a fixed one never tries. A seed whose kills all land on warnings that then went
+# stale exercises no resumed delivery, and the test says so rather than pass untested.
+BOUNDED_SEED = 4961
+SEED = int(
+    os.environ.get("KEFU_TEST_SEED")
+    or (random.randrange(1_000_000) if os.environ.get("KEFU_SLOW_TESTS") == "1" else BOUNDED_SEED)
+)
 
 CONFIG = f"""
 [sla]
