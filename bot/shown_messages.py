@@ -8,6 +8,8 @@ ask for the same edit; remembering what the first one put there lets the second 
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
@@ -21,6 +23,11 @@ KEEP = 2000
 class Shown:
     text: str | None
     markup: InlineKeyboardMarkup | None
+
+
+def as_shown(text: str, html_text: bool) -> str:
+    """The text Telegram shows for ours (Kefu's HTML tags are simple: b, i, code)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text)) if html_text else text
 
 
 class ShownMessages:

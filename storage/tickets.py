@@ -199,6 +199,12 @@ async def set_topic(
     )
 
 
+async def any_card_due(session: AsyncSession) -> bool:
+    """Whether any ticket's card is due to be shown again (one probe of its index)."""
+    found = await session.scalar(select(Ticket.id).where(Ticket.card_due_at.is_not(None)).limit(1))
+    return found is not None
+
+
 async def cards_due(
     session: AsyncSession, *, now: datetime, unposted_after: timedelta, limit: int
 ) -> list[tuple[int, datetime]]:

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.services import Kefu
+from bot.shown_messages import Shown, as_shown
 from domain.desk.card import card_keyboard, render_card, staff_translator, topic_name
 from storage import tickets
 
@@ -32,6 +33,9 @@ BATCH = 20
 
 async def show_due_cards(bot: Bot, kefu: Kefu) -> int:
     """Show every card that is due; how many were shown."""
+    async with kefu.db.read_only() as session:
+        if not await tickets.any_card_due(session):
+            return 0  # the usual case: no write transaction (SQLite's lock) every 2 s
     async with kefu.db.unit_of_work() as session:
         due = await tickets.cards_due(
             session, now=kefu.clock.now(), unposted_after=UNPOSTED_AFTER, limit=BATCH
@@ -71,14 +75,15 @@ async def _show(bot: Bot, kefu: Kefu, ticket_id: int, due_at: datetime) -> bool:
             message_thread_id=thread,
         )
         message_id = posted.message_id
-    else:
+    elif kefu.shown.get(chat_id, message_id) != (wanted := Shown(as_shown(card, True), keyboard)):
         try:
             await bot.edit_message_text(
                 card, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard
             )
         except BadRequest as error:
-            if "not modified" not in error.message.lower():  # a button's handler got there first
+            if "not modified" not in error.message.lower():  # another instance got there first
                 raise
+        kefu.shown.note(chat_id, message_id, wanted)
     async with kefu.db.unit_of_work() as session:
         await tickets.card_shown(session, ticket_id, due_at, title=title, message_id=message_id)
     return True

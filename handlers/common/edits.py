@@ -7,15 +7,12 @@ process knows (`bot.shown_messages`); when another process got there first, Tele
 
 from __future__ import annotations
 
-import html
-import re
-
 from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import KefuContext
-from bot.shown_messages import Shown
+from bot.shown_messages import Shown, as_shown
 
 
 async def edit_message(
@@ -70,7 +67,7 @@ async def _edit(
 ) -> None:
     """The one edit both ask for. `html_text` None: only the buttons change (the text is
     `before`'s, as shown)."""
-    wanted = Shown(text if html_text is None else _as_shown(text or "", html_text), markup)
+    wanted = Shown(text if html_text is None else as_shown(text or "", html_text), markup)
     if wanted == before:
         return
     try:
@@ -102,8 +99,3 @@ async def edit_pressed(
     query = update.callback_query
     if query is not None and query.message is not None:
         await edit_message(context, query.message, markup=markup, text=text, html_text=html_text)
-
-
-def _as_shown(text: str, html_text: bool) -> str:
-    """The text Telegram shows for ours (Kefu's HTML tags are simple: b, i, code)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text)) if html_text else text
