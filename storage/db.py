@@ -53,7 +53,12 @@ def async_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database {parsed.drivername!r}: use {_URL_EXAMPLES}")
 
 
-def create_engine(url: str | URL, *, sqlite_foreign_keys: bool = True) -> AsyncEngine:
+def create_engine(
+    url: str | URL,
+    *,
+    sqlite_foreign_keys: bool = True,
+    sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS,
+) -> AsyncEngine:
     """An `AsyncEngine` configured for Kefu's two databases.
 
     `sqlite_foreign_keys=False` is for migrations only: SQLite's batch mode rebuilds tables,
@@ -61,10 +66,10 @@ def create_engine(url: str | URL, *, sqlite_foreign_keys: bool = True) -> AsyncE
     """
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = _create_async_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        engine = _create_async_engine(parsed, connect_args={"timeout": sqlite_busy_timeout})
+        _configure_sqlite(
+            engine, foreign_keys=sqlite_foreign_keys, busy_timeout=sqlite_busy_timeout
         )
-        _configure_sqlite(engine, foreign_keys=sqlite_foreign_keys)
         return engine
     return _create_async_engine(
         parsed,
@@ -76,14 +81,14 @@ def create_engine(url: str | URL, *, sqlite_foreign_keys: bool = True) -> AsyncE
     )
 
 
-def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see module doc
         cursor = dbapi_connection.cursor()
         try:
             # busy_timeout first, so switching to WAL waits for a lock instead of failing.
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
@@ -106,7 +111,7 @@ def describe_failure(url: str | URL, error: BaseException) -> DatabaseUnavailabl
         if "unable to open" in why:
             hint = " (does the folder exist, and may Kefu write to it?)"
         elif "locked" in why:
-            hint = f" (another process held the write lock over {SQLITE_BUSY_TIMEOUT_SECONDS}s)"
+            hint = " (another process held the write lock for longer than Kefu waits)"
         return DatabaseUnavailable(f"cannot open SQLite database {parsed.database!r}: {why}{hint}")
     where = parsed.render_as_string(hide_password=True)
     return DatabaseUnavailable(f"cannot reach the database at {where}: {why}")

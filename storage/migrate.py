@@ -23,7 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import CONNECT_ERRORS, create_engine, describe_failure
 from storage.models import Base
@@ -32,6 +32,9 @@ from storage.types import UTCDateTime
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any constant works; it only has to be the same for every Kefu instance migrating.
 _PG_MIGRATION_LOCK = 0x4B454655  # "KEFU"
+# An instance starting while another migrates waits for it: the lock is held for the whole
+# migration, which copies tables on SQLite and may take minutes on a large database.
+SQLITE_MIGRATION_WAIT_SECONDS = 600
 
 
 def context_options() -> dict[str, Any]:
@@ -107,13 +110,11 @@ async def make_revision(url: str, message: str) -> None:
 @asynccontextmanager
 async def _migration_connection(url: str) -> AsyncIterator[AsyncConnection]:
     # Foreign keys off on SQLite while tables are rebuilt, verified before commit instead.
-    engine = create_engine(url, sqlite_foreign_keys=False)
+    engine = create_engine(
+        url, sqlite_foreign_keys=False, sqlite_busy_timeout=SQLITE_MIGRATION_WAIT_SECONDS
+    )
     try:
-        try:
-            connection = await engine.connect()
-            await connection.begin()
-        except CONNECT_ERRORS as error:
-            raise describe_failure(url, error) from error
+        connection = await _begin(engine, url)
         try:
             if engine.dialect.name == "postgresql":
                 await connection.exec_driver_sql(
@@ -127,6 +128,32 @@ async def _migration_connection(url: str) -> AsyncIterator[AsyncConnection]:
             await connection.close()  # rolls back unless committed
     finally:
         await engine.dispose()  # also releases a connection whose BEGIN failed
+
+
+async def _begin(engine: AsyncEngine, url: str) -> AsyncConnection:
+    """A connection in its migration transaction.
+
+    On a new SQLite file, two instances starting together both switch it to WAL on connect,
+    and SQLite refuses the second switch at once, without waiting for the busy timeout
+    ("database is locked"): that one tries again, until the migration wait is over.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SQLITE_MIGRATION_WAIT_SECONDS
+    pause = 0.01
+    while True:
+        connection = None
+        try:
+            connection = await engine.connect()
+            await connection.begin()
+            return connection
+        except CONNECT_ERRORS as error:
+            if connection is not None:
+                await connection.close()
+            locked = "database is locked" in str(error)
+            if not locked or loop.time() + pause > deadline:
+                raise describe_failure(url, error) from error
+        await asyncio.sleep(pause)  # a back-off between tries, not a synchronisation
+        pause = min(pause * 2, 1.0)
 
 
 async def _check_foreign_keys(connection: AsyncConnection) -> None:

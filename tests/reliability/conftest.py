@@ -59,3 +59,5 @@ async def kefu(
         yield process
     finally:
         await process.close()
+        # Captured output is shown only when the test fails: then Kefu's own log is there.
+        print(f"Kefu's log ({process.log}):\n{process.tail(8000)}")

@@ -1,7 +1,9 @@
 """Migrations build the schema the models describe, on both databases."""
 
 import asyncio
+import sqlite3
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -57,3 +59,25 @@ async def test_two_instances_starting_together_migrate_once(empty_url):
     await asyncio.gather(migrate.upgrade(empty_url), migrate.upgrade(empty_url))
 
     assert await migrate.current_revision(empty_url) == migrate.head_revision()
+
+
+async def test_an_instance_finding_a_new_database_file_locked_waits_for_it(tmp_path):
+    """What two instances starting on a new SQLite file meet: SQLite refuses the switch to WAL
+    at once while another connection writes to the file, and the instance must wait, not fail
+    to start ("database is locked", seen in CI)."""
+    path = tmp_path / "kefu.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE starting (id INTEGER)")
+    migrating = asyncio.ensure_future(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
+    try:
+        # Still waiting, not failed: before the fix it raised DatabaseUnavailable at once.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(migrating), 0.5)
+        other.execute("COMMIT")
+        await migrating
+    finally:
+        other.close()
+        migrating.cancel()
+
+    assert await migrate.current_revision(f"sqlite+aiosqlite:///{path}") == migrate.head_revision()
