@@ -10,6 +10,7 @@ from bot.persistence import DatabasePersistence, DurableStepsApplication
 from bot.preflight import require_staff_desk
 from bot.send_budget import LaneRateLimiter
 from bot.services import Kefu
+from domain.automation import jobs as automation_jobs
 from domain.campaigns import jobs as campaign_jobs
 from domain.care import events as care_events
 from domain.care import reminders as care_reminders
@@ -75,6 +76,7 @@ def build_application(
     care_visits.schedule_jobs(application.job_queue)
     care_events.schedule_jobs(application.job_queue)
     care_reminders.schedule_jobs(application.job_queue)
+    automation_jobs.schedule_jobs(application.job_queue, kefu)
     return application
 
 

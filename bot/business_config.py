@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.automation.config import AutomationConfig
 from domain.sla.calendar import BusinessCalendar, ClockKind
 from domain.sla.durations import DurationKind, SlaDuration, parse_duration
 from domain.sla.hours import DayHours, format_interval, parse_day_hours
@@ -351,6 +352,7 @@ class BusinessConfig(Section):
     care: CareConfig = Field(default_factory=CareConfig)
     compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    automation: AutomationConfig = Field(default_factory=AutomationConfig)
 
     @field_validator("products")
     @classmethod
@@ -366,6 +368,18 @@ class BusinessConfig(Section):
             entry_id, lang = repeated[0]
             raise ValueError(f"entry {entry_id!r} appears twice in language {lang}")
         return faq
+
+    @model_validator(mode="after")
+    def _rules_name_known_products(self) -> "BusinessConfig":
+        known = {product.id for product in self.products}
+        for index, rule in enumerate(self.automation.rules):
+            unknown = sorted(set(rule.when.product or ()) - known)
+            if unknown:
+                raise ValueError(
+                    f"automation.rules[{index}].when.product: rule {rule.id!r} names "
+                    f"{unknown[0]!r}, which is not one of [[products]]"
+                )
+        return self
 
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)

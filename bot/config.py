@@ -152,7 +152,11 @@ def load_business_config(path: Path | None) -> BusinessConfig:
     try:
         return BusinessConfig.model_validate(data)
     except ValidationError as error:
-        problems = [f"{_toml_key(e['loc'])}: {_describe(e)}" for e in error.errors()]
+        # A check across sections (a rule naming a product) names its key in its own message.
+        problems = [
+            f"{_toml_key(e['loc'])}: {_describe(e)}" if e["loc"] else _describe(e)
+            for e in error.errors()
+        ]
         raise ConfigError(problems, source) from None
 
 

@@ -9,6 +9,8 @@ so reports never hold the write lock.
 
 A ticket hook (`on_ticket_flush`) sees every ticket a unit of work writes, before it is
 written: `domain.sla` uses it to keep the SLA due-at columns in step, so no caller can forget to.
+An event hook (`on_new_event`) sees every new ticket event the same way: the automation rules
+mark their triggers with it, in the transaction that records them.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -23,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import Session
 
-from storage.models import Ticket
+from storage.models import Ticket, TicketEvent
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10
 _SQLITE_BEGIN = "kefu_sqlite_begin"  # execution option read by the begin listener
@@ -145,19 +147,23 @@ class TicketFlush:
 
 
 TicketFlushHook = Callable[[TicketFlush], None]
+# Sees each ticket event a unit of work adds, before it is written (it may set its columns).
+EventHook = Callable[[TicketEvent], None]
 
 
 class Database:
     """The engine plus a session factory; one unit of work per update or job run.
 
     `on_ticket_flush` (settable later, e.g. once configuration is known) runs inside the
-    flush, synchronously: it may change the ticket's attributes but must not do I/O.
+    flush, synchronously: it may change the ticket's attributes but must not do I/O. So does
+    `on_new_event`, for each new ticket event (`domain.automation.triggers` marks triggers).
     """
 
     def __init__(self, url: str | URL, *, on_ticket_flush: TicketFlushHook | None = None) -> None:
         self.url = async_url(url)
         self.engine = create_engine(self.url)
         self.on_ticket_flush = on_ticket_flush
+        self.on_new_event: EventHook | None = None
         # A Session class of our own, so the listeners belong to this Database only.
         writer_class = type("KefuSession", (Session,), {})
         event.listen(writer_class, "before_flush", self._before_flush)
@@ -200,6 +206,10 @@ class Database:
         await self.engine.dispose()
 
     def _before_flush(self, session: Session, _context: Any, _instances: Any) -> None:
+        if self.on_new_event is not None:
+            for instance in session.new:
+                if isinstance(instance, TicketEvent):
+                    self.on_new_event(instance)
         if self.on_ticket_flush is None:
             return
         for instance in (*session.new, *session.dirty):

@@ -182,6 +182,9 @@ class TicketEvent(Base):
     # A customer message still to be copied into the topic (a lease while a relay is on it);
     # NULL once copied, and for every other event. See `storage.relays`.
     relay_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # An event the automation rules have still to look at (a trigger of one of them); NULL once
+    # they have, and for every other event. See `domain.automation.triggers`.
+    automation_due_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Attachment(Base):

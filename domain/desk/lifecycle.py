@@ -194,18 +194,30 @@ async def record_staff_reply(
 
 
 async def record_template_reply(
-    kefu: Kefu, ticket_id: int, actor: Actor, text: str, *, template: str, delivered: bool
+    kefu: Kefu,
+    ticket_id: int,
+    actor: Actor,
+    text: str,
+    *,
+    template: str,
+    delivered: bool,
+    by_automation: bool = False,
 ) -> None:
     """A reply template sent by staff: recorded as the staff reply it is (the words the customer
-    got), with the template's name; only a delivered one counts as the first response."""
+    got), with the template's name; only a delivered one counts as the first response.
+
+    One an automation rule sent (`by_automation`) is in the record too, but is no response: an
+    automatic acknowledgement must not meet the promise that a person answers in time."""
     now = kefu.clock.now()
     async with kefu.db.unit_of_work() as session:
         ticket = await _locked(session, ticket_id)
-        data = {"delivered": delivered, "template": template}
+        data: dict[str, Any] = {"delivered": delivered, "template": template}
+        if by_automation:
+            data["automation"] = True
         await events.append(
             session, ticket, EventKind.STAFF_REPLY, actor, now=now, text=text, data=data
         )
-        if delivered:
+        if delivered and not by_automation:
             await tickets.stamp_first_response(session, ticket, now=now)
 
 

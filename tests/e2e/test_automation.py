@@ -1,0 +1,334 @@
+"""Automation rules end to end: the real bot with rules in its business file, the sandbox's
+staff desk and escalation chat, and a clock the tests move for the SLA triggers.
+
+Each trigger fires its rule once per ticket: on a new ticket, on the customer's words, on an SLA
+warning and breach, and on a low CSAT score. What a rule changes is in the ticket's history as
+done by "automation: <rule id>", and the card in the topic shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from telegram import Bot
+
+from bot.clock import ShiftedClock
+from bot.config import Settings
+from bot.services import Kefu
+from domain.desk import topics
+from domain.sla import alerts
+from domain.surveys import csat
+from sandbox.chatview import ChatView, text_of
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.server import RunningSandbox
+from storage import customers, events, templates, tickets
+from storage.automation_models import AutomationFiring
+from storage.enums import EventKind, Language, Priority, TicketStatus, TicketType
+from storage.events import Actor
+from storage.models import TicketEvent
+from tests.conftest import AMY, LI_WEI, STAFF_CHAT_ID, TOKEN, RunningBot, accept_privacy
+
+ESCALATION_CHAT_ID = -1001000000078
+MINUTE = timedelta(minutes=1)
+SORRY = "Hello {customer}, we are sorry your parcel ({ticket}) is late. We are on it."
+
+RULES = f"""
+[sla]
+warn_at_percent = [50]
+warn_before = ["10m"]
+escalation_chat_id = {ESCALATION_CHAT_ID}
+scan_interval_seconds = 3600  # the tests scan themselves
+
+[sla.policies.default.default]
+clock = "calendar"
+first_response = "30m"
+resolution = "4h"
+
+[[automation.rules]]
+id = "late-delivery"
+trigger = "ticket_created"
+[automation.rules.when]
+type = ["complaint"]
+keywords = ["LATE"]
+[automation.rules.then]
+priority = "urgent"
+assign = {{ id = {LI_WEI.id}, name = "Li Wei" }}
+note = "Late delivery: check the courier's tracking first."
+template = "sorry-late"
+notify_chat = {ESCALATION_CHAT_ID}
+
+[[automation.rules]]
+id = "no-match"
+trigger = "ticket_created"
+[automation.rules.when]
+type = ["return"]
+[automation.rules.then]
+priority = "urgent"
+
+[[automation.rules]]
+id = "refund-asked"
+trigger = "customer_wrote"
+[automation.rules.when]
+regex = "(?i)refund|退款"
+[automation.rules.then]
+note = "The customer asks about a refund."
+
+[[automation.rules]]
+id = "almost-late"
+trigger = "sla_warning"
+[automation.rules.then]
+note = "Half the time to answer has gone."
+
+[[automation.rules]]
+id = "breached"
+trigger = "sla_breach"
+[automation.rules.then]
+priority = "urgent"
+notify_chat = {ESCALATION_CHAT_ID}
+
+[[automation.rules]]
+id = "unhappy"
+trigger = "low_csat"
+[automation.rules.then]
+note = "Low score: call the customer within a day."
+"""
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    config = tmp_path / "kefu.toml"
+    config.write_text(RULES, encoding="utf-8")
+    return Settings(
+        database_url=database_url,
+        staff_chat_id=STAFF_CHAT_ID,
+        admin_ids=[AMY.id],
+        timezone="Asia/Shanghai",
+        config=config,
+        rate_limit=False,
+    )
+
+
+@pytest.fixture(autouse=True)
+async def desk_in_use(
+    kefu_bot: RunningBot, client: SandboxClient, staff_member: SandboxUser, admin: SandboxUser
+) -> None:
+    await client.set_limits(enabled=False)
+    # The sandbox numbers a new forum's first topic 1, General's id: a real staff chat has
+    # older messages.
+    await staff_member.send("Good morning, team!", chat_id=STAFF_CHAT_ID)
+    await client.create_group(
+        ESCALATION_CHAT_ID, "Managers", is_forum=False, members=[admin.id], admins=[admin.id]
+    )
+
+
+@pytest.fixture
+async def desk_bot(sandbox: RunningSandbox) -> AsyncIterator[Bot]:
+    async with Bot(
+        TOKEN, base_url=f"{sandbox.base_url}/bot", base_file_url=f"{sandbox.base_url}/file/bot"
+    ) as bot:
+        yield bot
+
+
+async def open_ticket(
+    kefu: Kefu, bot: Bot, customer: SandboxUser, type: TicketType = TicketType.REPAIR
+) -> tuple[int, str]:
+    """A consented customer's ticket as the intake stores it, announced to the desk."""
+    now = kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        person = await customers.get_or_create_by_telegram(
+            session, customer.id, now=now, language=Language.EN
+        )
+        await customers.record_consent(session, person, now=now, first_name="Alice")
+        ticket = await tickets.create(session, person, type, now=now, description="No hot water.")
+        ticket_id, number = ticket.id, ticket.number
+    await topics.announce_ticket(bot, kefu, ticket_id)
+    return ticket_id, number
+
+
+async def topic_of(kefu: Kefu, client: SandboxClient, ticket_id: int) -> ChatView:
+    async with kefu.db.read_only() as session:
+        ticket = await tickets.get(session, ticket_id)
+    assert ticket is not None and ticket.staff_topic_id is not None
+    return client.chat(STAFF_CHAT_ID).topic(ticket.staff_topic_id)
+
+
+async def rules_caught_up(kefu: Kefu) -> bool:
+    """Every trigger recorded has been evaluated by the rules."""
+    async with kefu.db.read_only() as session:
+        waiting = await session.scalar(
+            select(func.count())
+            .select_from(TicketEvent)
+            .where(TicketEvent.automation_due_at.is_not(None))
+        )
+    return waiting == 0
+
+
+async def firings(kefu: Kefu, ticket_id: int) -> list[tuple[str, str]]:
+    async with kefu.db.read_only() as session:
+        rows = await session.execute(
+            select(AutomationFiring.rule_id, AutomationFiring.trigger).where(
+                AutomationFiring.ticket_id == ticket_id
+            )
+        )
+        return sorted((rule, trigger) for rule, trigger in rows)
+
+
+async def by_rule(kefu: Kefu, ticket_id: int, rule: str) -> list[TicketEvent]:
+    async with kefu.db.read_only() as session:
+        record = await events.history(session, ticket_id)
+    return [event for event in record if event.actor_name == f"automation: {rule}"]
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [text_of(message) for message in messages]
+
+
+async def test_a_rule_on_new_tickets_acts_once_and_the_card_shows_its_change(
+    kefu: Kefu, client: SandboxClient, alice: SandboxUser, admin: SandboxUser
+) -> None:
+    async with kefu.db.unit_of_work() as session:
+        await templates.add(
+            session,
+            name="sorry-late",
+            texts={"en": SORRY},
+            created_by=AMY.id,
+            now=kefu.clock.now(),
+        )
+    await accept_privacy(alice)
+    await alice.press("Complaint")
+    await alice.press("Delivery")
+    await alice.chat.wait_for_text("Please tell us what happened")
+    await alice.send("The parcel came three days late.")
+    await alice.chat.wait_for_text("Send photos")
+    await alice.press("Done")
+    await alice.chat.wait_for_text("Please check your complaint")
+    await alice.press("Confirm and send")
+    told = await alice.chat.wait_for_text("is open")
+    number = told["text"].split("Your ticket ", 1)[1].split(" ", 1)[0]
+
+    # The customer gets the template in their language, signed by the team, not by a person.
+    sorry = await alice.chat.wait_for_text("we are sorry your parcel")
+    assert f"Hello Alice, we are sorry your parcel ({number}) is late." in sorry["text"]
+    assert sorry["text"].endswith("— Support team")
+    async with kefu.db.read_only() as session:
+        ticket = await tickets.get_by_number(session, number)
+    assert ticket is not None
+    topic = await topic_of(kefu, client, ticket.id)
+    await topic.wait_until(
+        lambda messages: any(
+            "Priority: Urgent" in text_of(m) and "Assigned to: Li Wei" in text_of(m)
+            for m in messages
+        ),
+        timeout=15,
+    )
+    await topic.wait_for_text("Automation rule late-delivery: Late delivery: check the courier")
+    await topic.wait_for_text("Automation rule late-delivery sent the template sorry-late")
+    notice = await client.chat(ESCALATION_CHAT_ID).wait_for_text("Automation rule late-delivery")
+    assert number in notice["text"] and f"/{ticket.staff_topic_id}" in notice["text"]
+
+    changes = await by_rule(kefu, ticket.id, "late-delivery")
+    assert {event.kind for event in changes} == {
+        EventKind.PRIORITY_CHANGED,
+        EventKind.ASSIGNED,
+        EventKind.INTERNAL_NOTE,
+        EventKind.STAFF_REPLY,
+    }
+    async with kefu.db.read_only() as session:
+        ticket = await tickets.get_by_number(session, number)
+    assert ticket is not None
+    assert (ticket.priority, ticket.assignee_name) == (Priority.URGENT, "Li Wei")
+    # An automatic reply is no response: the promise that a person answers still runs.
+    assert ticket.first_response_at is None
+    assert await firings(kefu, ticket.id) == [("late-delivery", "ticket_created")]
+
+
+async def test_the_customer_s_words_fire_a_rule_once_however_often_they_match(
+    kefu: Kefu, desk_bot: Bot, client: SandboxClient, alice: SandboxUser
+) -> None:
+    await accept_privacy(alice)
+    ticket_id, _number = await open_ticket(kefu, desk_bot, alice)
+    topic = await topic_of(kefu, client, ticket_id)
+    await alice.chat.catch_up()
+
+    await alice.send("Can I get a refund instead?")
+    await topic.wait_for_text("Automation rule refund-asked: The customer asks about a refund.")
+    await alice.send("I said: REFUND, please.")
+    await topic.wait_for_text("I said: REFUND, please.")
+    await kefu_wait(kefu)
+
+    notes = [t for t in texts(await topic.messages()) if "Automation rule refund-asked" in t]
+    assert len(notes) == 1
+    assert await firings(kefu, ticket_id) == [("refund-asked", "customer_wrote")]
+
+
+async def kefu_wait(kefu: Kefu, timeout: float = 10) -> None:
+    """Until the rules have looked at every trigger recorded so far."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await rules_caught_up(kefu):
+        assert asyncio.get_running_loop().time() < deadline, "the rules did not catch up"
+        await asyncio.sleep(0.05)  # polling the database, not a synchronisation guess
+
+
+async def test_sla_warning_and_breach_fire_their_rules_once_each(
+    kefu: Kefu, desk_bot: Bot, client: SandboxClient, alice: SandboxUser, clock: ShiftedClock
+) -> None:
+    await accept_privacy(alice)
+    ticket_id, number = await open_ticket(kefu, desk_bot, alice)
+    topic = await topic_of(kefu, client, ticket_id)
+
+    clock.advance(16 * MINUTE)  # half of the 30 minutes to answer
+    await alerts.scan(desk_bot, kefu)
+    await topic.wait_for_text("Automation rule almost-late: Half the time to answer has gone.")
+    clock.advance(15 * MINUTE)  # past the first response's due time
+    await alerts.scan(desk_bot, kefu)
+    managers = client.chat(ESCALATION_CHAT_ID)
+    notice = await managers.wait_for_text("Automation rule breached")
+    assert number in notice["text"]
+    await topic.wait_until(
+        lambda messages: any("Priority: Urgent" in text_of(m) for m in messages), timeout=15
+    )
+    clock.advance(10 * MINUTE)
+    await alerts.scan(desk_bot, kefu)  # nothing new is due: no alert, no second firing
+    await kefu_wait(kefu)
+
+    assert await firings(kefu, ticket_id) == [
+        ("almost-late", "sla_warning"),
+        ("breached", "sla_breach"),
+    ]
+    raised = await by_rule(kefu, ticket_id, "breached")
+    assert [event.kind for event in raised] == [EventKind.PRIORITY_CHANGED]
+    notices = [t for t in texts(await managers.messages()) if "Automation rule breached" in t]
+    assert len(notices) == 1
+
+
+async def test_a_low_csat_score_fires_its_rule(
+    kefu: Kefu, desk_bot: Bot, client: SandboxClient, alice: SandboxUser, clock: ShiftedClock
+) -> None:
+    await accept_privacy(alice)
+    ticket_id, _number = await open_ticket(kefu, desk_bot, alice)
+    topic = await topic_of(kefu, client, ticket_id)
+    async with kefu.db.unit_of_work() as session:
+        ticket = await tickets.get(session, ticket_id)
+        assert ticket is not None
+        await tickets.set_status(
+            session,
+            ticket,
+            TicketStatus.RESOLVED,
+            actor=Actor.staff(LI_WEI.id, "Li Wei"),
+            now=kefu.clock.now(),
+        )
+    clock.advance(timedelta(minutes=kefu.config.surveys.csat_delay_minutes, seconds=30))
+    await csat.send_due_surveys(desk_bot, kefu)
+    await alice.chat.wait_for_text("How satisfied are you")
+    await alice.press("1 ★")
+
+    await topic.wait_for_text(
+        "Automation rule unhappy: Low score: call the customer within a day."
+    )
+    await kefu_wait(kefu)
+    assert await firings(kefu, ticket_id) == [("unhappy", "low_csat")]
