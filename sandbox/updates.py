@@ -82,6 +82,10 @@ class UpdateQueue:
         while self._pending and self._pending[0]["update_id"] < offset:
             self._pending.popleft()
 
+    def pending(self) -> list[dict[str, Any]]:
+        """The updates not yet confirmed or delivered, oldest first."""
+        return list(self._pending)
+
     def first(self) -> dict[str, Any] | None:
         return self._pending[0] if self._pending else None
 

@@ -1,10 +1,12 @@
-"""Webhook delivery: POST each pending update in order, retrying until the bot answers 2xx."""
+"""Webhook delivery: POST pending updates, one chat at a time in order and several chats at once
+(up to `max_connections`), retrying each until the bot answers 2xx."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import aiohttp
@@ -56,13 +58,50 @@ async def _run_reply(state: SandboxState, bot: Bot, answer: Any) -> None:
 
 
 async def _deliver_forever(state: SandboxState, bot: Bot) -> None:
+    """Deliver as Telegram's Bot API server does: one update at a time per chat, so a chat's
+    updates arrive in order, and different chats at once, up to the webhook's
+    `max_connections` requests in flight."""
+    workers: dict[Hashable, asyncio.Task[None]] = {}
+    finished = asyncio.Event()
+
+    def done(key: Hashable) -> Callable[[asyncio.Task[None]], None]:
+        def forget(_task: asyncio.Task[None]) -> None:
+            workers.pop(key, None)
+            finished.set()
+
+        return forget
+
+    try:
+        while bot.webhook is not None:
+            finished.clear()
+            limit = max(1, bot.webhook.max_connections)
+            for update in bot.updates.pending():
+                key = queue_of(update)
+                if key in workers:
+                    continue
+                if len(workers) >= limit:
+                    break
+                workers[key] = task = asyncio.create_task(_deliver_queue(state, bot, key))
+                task.add_done_callback(done(key))
+            changed = asyncio.ensure_future(bot.updates.changed.wait(None))
+            freed = asyncio.ensure_future(finished.wait())
+            try:
+                await asyncio.wait({changed, freed}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                changed.cancel()
+                freed.cancel()
+    finally:
+        for task in list(workers.values()):
+            task.cancel()
+
+
+async def _deliver_queue(state: SandboxState, bot: Bot, key: Hashable) -> None:
+    """POST one chat's updates in order, each retried until the bot accepts it."""
     failures = 0
-    while bot.webhook is not None:
-        hook = bot.webhook
-        update = bot.updates.first()
+    while (hook := bot.webhook) is not None:
+        update = next((u for u in bot.updates.pending() if queue_of(u) == key), None)
         if update is None:
-            await bot.updates.changed.wait(None)
-            continue
+            return
         error, answer = await _post(state, hook, update)
         if error is None:
             failures = 0
@@ -76,6 +115,21 @@ async def _deliver_forever(state: SandboxState, bot: Bot) -> None:
         config = state.config
         await asyncio.sleep(min(config.webhook_retry_base * 2 ** (failures - 1),
                                 config.webhook_retry_max))  # fmt: skip
+
+
+def queue_of(update: dict[str, Any]) -> Hashable:
+    """Which of Telegram's delivery queues an update is in: its chat's, else its sender's,
+    else its own."""
+    for kind, body in update.items():
+        if kind == "update_id" or not isinstance(body, dict):
+            continue
+        chat = body.get("chat") or (body.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and "id" in chat:
+            return ("chat", chat["id"])
+        sender = body.get("from") or body.get("user")
+        if isinstance(sender, dict) and "id" in sender:
+            return ("user", sender["id"])
+    return ("update", update["update_id"])
 
 
 def start_delivery(state: SandboxState, bot: Bot) -> None:

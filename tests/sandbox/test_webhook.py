@@ -170,3 +170,57 @@ async def test_drop_pending_updates_on_set_webhook(api: BotApi, client: SandboxC
         await asyncio.wait_for(hook.accepted.wait(), 5)
         assert [u["message"]["text"] for u, _ in hook.received] == ["fresh"]
         await api.ok("deleteWebhook")
+
+
+async def test_chats_are_delivered_at_once_and_each_chat_in_order(
+    api: BotApi, client: SandboxClient
+) -> None:
+    """As Telegram's server does: a slow answer for one chat does not hold the others back, and
+    one chat's updates never overtake each other (up to max_connections requests at once)."""
+    arrived: dict[int, list[str]] = {}
+    in_flight: dict[int, int] = {}
+    overlapped: list[int] = []
+    both_waiting, all_arrived = asyncio.Event(), asyncio.Event()
+
+    async def handle(request: web.Request) -> web.Response:
+        update = await request.json()
+        chat, text = update["message"]["chat"]["id"], update["message"]["text"]
+        arrived.setdefault(chat, []).append(text)
+        if sum(len(texts) for texts in arrived.values()) == 6:
+            all_arrived.set()
+        in_flight[chat] = in_flight.get(chat, 0) + 1
+        if in_flight[chat] > 1:
+            overlapped.append(chat)
+        if sum(1 for count in in_flight.values() if count) >= 2:
+            both_waiting.set()
+        try:
+            # Each first request waits until another chat's is in flight too: delivery one at
+            # a time would never get past this.
+            if text == "first":
+                await asyncio.wait_for(both_waiting.wait(), 5)
+            return web.Response(status=200)
+        finally:
+            in_flight[chat] -= 1
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        alice = await client.create_user(1001, "Alice")
+        bob = await client.create_user(1002, "Bob")
+        for user in (alice, bob):
+            for text in ("first", "second", "third"):
+                await user.send(text)
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+        await api.ok("setWebhook", url=url, max_connections=2)
+        await asyncio.wait_for(all_arrived.wait(), 10)
+        await api.ok("deleteWebhook")
+    finally:
+        await runner.cleanup()
+
+    assert both_waiting.is_set()
+    assert arrived == {1001: ["first", "second", "third"], 1002: ["first", "second", "third"]}
+    assert overlapped == []
