@@ -15,13 +15,16 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from storage.db import DatabaseUnavailable
+
+if TYPE_CHECKING:  # the runner imports the whole bot: only `run` needs it
+    from bot.runner import Webhook
 
 logger = logging.getLogger("kefu")
 export_logger = logging.getLogger("kefu.export")
@@ -71,22 +74,50 @@ async def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
         await sandbox.stop()
 
 
-async def _run(settings: Settings, _args: argparse.Namespace) -> None:
+async def _run(settings: Settings, args: argparse.Namespace) -> None:
     from bot.bootstrap import build_services
-    from bot.runner import run_polling
+    from bot.runner import run_polling, run_webhook
 
     if settings.bot_token is None:
         raise ConfigError(["KEFU_BOT_TOKEN: not set; get a token from @BotFather and export it"])
+    webhook = _webhook(settings) if args.webhook else None
     kefu = await build_services(settings)
     stop = asyncio.Event()
     _stop_on_signals(stop)
     api = settings.api_url.rstrip("/") if settings.api_url else None
-    await run_polling(
-        kefu,
-        settings.bot_token.get_secret_value(),
-        stop,
-        base_url=f"{api}/bot" if api else None,
-        base_file_url=f"{api}/file/bot" if api else None,
+    urls = {
+        "base_url": f"{api}/bot" if api else None,
+        "base_file_url": f"{api}/file/bot" if api else None,
+    }
+    token = settings.bot_token.get_secret_value()
+    if webhook is None:
+        await run_polling(kefu, token, stop, **urls)
+    else:
+        await run_webhook(kefu, token, stop, webhook, **urls)
+
+
+def _webhook(settings: Settings) -> Webhook:
+    from bot.runner import Webhook
+
+    missing = [
+        f"{name}: not set; webhook mode needs it ({why})"
+        for name, value, why in (
+            (
+                "KEFU_WEBHOOK_URL",
+                settings.webhook_url,
+                "the public HTTPS address Telegram posts to",
+            ),
+            ("KEFU_WEBHOOK_SECRET", settings.webhook_secret, "1-256 of A-Z, a-z, 0-9, _ and -"),
+        )
+        if value is None
+    ]
+    if missing:
+        raise ConfigError(missing)
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    return Webhook(
+        settings.webhook_url,
+        settings.webhook_secret.get_secret_value(),
+        settings.webhook_max_connections,
     )
 
 
@@ -243,7 +274,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="start the offline Telegram sandbox with Kefu")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081, help="0 takes a free port")
-    sub.add_parser("run", help="run Kefu against Telegram (needs KEFU_BOT_TOKEN)")
+    run = sub.add_parser("run", help="run Kefu against Telegram (needs KEFU_BOT_TOKEN)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates by webhook (KEFU_WEBHOOK_URL, KEFU_WEBHOOK_SECRET, KEFU_LISTEN)",
+    )
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     sub.add_parser("check", help="check the configuration against Telegram without starting")
     export = sub.add_parser(

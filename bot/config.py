@@ -8,13 +8,14 @@ raises `ConfigError`, one line per problem, each naming the variable or key at f
     sla.policies.repair.urgent.first_response: '4 hours' is not a duration like 30m, 2h, 5d, 5wd
 """
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -30,6 +31,8 @@ from storage.db import async_url
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 ENV_PREFIX = "KEFU_"
+DEFAULT_LISTEN = "127.0.0.1:8080"
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -69,10 +72,49 @@ class Settings(BaseSettings):
     # Kefu paces its own sends within Telegram's limits; off only for tests against a sandbox
     # whose flood control is off too (many short-lived processes cannot pace one another).
     rate_limit: bool = True
+    # Webhook mode (`python -m bot run --webhook`): Telegram POSTs each update to this public
+    # HTTPS address (your reverse proxy's), with this secret in a header; Kefu listens on
+    # `listen` behind the proxy, with at most `webhook_max_connections` deliveries at once.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_max_connections: int = Field(40, ge=1, le=100)
+    # host:port of the webhook, /healthz and /metrics; in polling mode, set it to serve those two.
+    listen: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        """Where to listen: `listen`, or 127.0.0.1:8080."""
+        host, _, port = (self.listen or DEFAULT_LISTEN).rpartition(":")
+        return host.strip("[]") or "0.0.0.0", int(port)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an address like https://bot.example.com/telegram")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for secret_token; never echo the value back.
+        if value is not None and not _SECRET.match(value.get_secret_value()):
+            raise ValueError("use 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _host, colon, port = value.rpartition(":")
+        if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} is not host:port, like 0.0.0.0:8080")
+        return value
 
     @field_validator("database_url")
     @classmethod

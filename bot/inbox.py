@@ -1,11 +1,12 @@
-"""Polling through a durable inbox, in place of PTB's Updater.
+"""Polling (or a webhook) through a durable inbox, in place of PTB's Updater.
 
 PTB's Updater confirms updates to Telegram (by polling again with a higher offset) as soon as
 they are queued in memory, so a crash while handling loses them (RELIABILITY.md). Here each
 batch is stored first, then confirmed by the next poll, and handled from the database; whatever
 was stored but not handled when the process died is handled at the next start. Handling is
 therefore at least once: an update whose handling had already taken effect when the process was
-killed, before it was marked, is handled again.
+killed, before it was marked, is handled again. A webhook delivery is stored the same way, before
+the 200 that tells Telegram it arrived (`accept`, called by `bot.web`).
 
 An update's JSON is personal data (names, usernames, what was written): it is kept only until
 the update is handled, when the inbox drops it and keeps the id alone, enough to recognise a
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Hashable
 from datetime import timedelta
@@ -28,6 +30,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bot.context import KefuApplication
+from bot.metrics import UPDATE_SECONDS, UPDATES
 from bot.retry import retry_after_seconds
 from bot.services import Kefu
 from storage import inbox
@@ -63,6 +66,32 @@ class DurableInbox:
         finally:
             self._arrived.set()  # let the handler see `stop`
             await handler
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Webhook mode: handle what `accept` stores (and stored leftovers) until `stop`."""
+        handler = asyncio.create_task(self._handle_stored(stop))
+        try:
+            await stop.wait()
+        finally:
+            self._arrived.set()  # let the handler see `stop`
+            await handler
+
+    async def accept(self, data: dict[str, Any]) -> bool:
+        """Store one update Telegram delivered by webhook, before Telegram is told it arrived;
+        False if it was stored before (a redelivery, handled once). Raises `ValueError` for
+        a body that is no update."""
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception as error:  # PTB raises TypeError, KeyError... for a malformed body
+            raise ValueError("not an update") from error
+        if update is None:
+            raise ValueError("not an update")
+        async with self.kefu.db.unit_of_work() as session:
+            stored = await inbox.store(
+                session, self._bot_id, [_incoming(update)], now=self.kefu.clock.now()
+            )
+        self._arrived.set()
+        return stored > 0
 
     async def _poll(self, stop: asyncio.Event) -> None:
         offset: int | None = None
@@ -121,6 +150,7 @@ class DurableInbox:
             queue = queues[lane]
             while queue and not stop.is_set():
                 update_id, update = queue.popleft()
+                kind, began, outcome = update_kind(update), time.perf_counter(), "retry"
                 try:
                     async with slots:
                         # process_update gives handler failures to the error handler and raises
@@ -135,9 +165,12 @@ class DurableInbox:
                             await inbox.mark_processed(
                                 session, self._bot_id, update_id, now=self.kefu.clock.now()
                             )
+                        outcome = "handled"
                 except Exception:
                     logger.exception("update %s stays in the inbox for a retry", update_id)
                 finally:
+                    UPDATES.labels(type=kind, outcome=outcome).inc()
+                    UPDATE_SECONDS.labels(type=kind).observe(time.perf_counter() - began)
                     finished.add(update_id)
                     dispatched.discard(update_id)
                     self._arrived.set()
@@ -234,6 +267,14 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _without_nul(item) for key, item in value.items()}
     return value
+
+
+def update_kind(update: Update) -> str:
+    """What the update carries ("message", "callback_query", ...), for the metrics."""
+    for kind in Update.ALL_TYPES:
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
 
 
 def _lane_of(update: Update) -> Hashable:

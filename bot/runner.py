@@ -1,18 +1,43 @@
-"""Runs the bot until asked to stop: polling through the durable inbox, clean shutdown."""
+"""Runs the bot until asked to stop: polling or a webhook, through the durable inbox, with a
+clean shutdown.
+
+Both modes share everything but where updates come from: the inbox handles what is stored, the
+jobs run on PTB's job queue, and `/healthz` and `/metrics` are served (always in webhook mode,
+in polling mode when KEFU_LISTEN is set). A webhook stays set at shutdown, so Telegram keeps
+the updates that arrive meanwhile for the next start (or for another instance).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+from telegram import Update
 
 from bot.app import build_application, on_startup
+from bot.context import KefuApplication
+from bot.health import Health
 from bot.inbox import DurableInbox
 from bot.services import Kefu
+from bot.web import build_web_app
 from domain.desk import jobs as desk_jobs
 from domain.reports import delivery as report_delivery
 
 logger = logging.getLogger("kefu")
 FORGET_EVERY = 3600.0  # seconds between clean-ups of handled inbox rows
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram delivers (`url`, the public address that reaches `WEBHOOK_PATH`)."""
+
+    url: str
+    secret: str
+    max_connections: int = 40
 
 
 async def run_polling(
@@ -25,6 +50,67 @@ async def run_polling(
     poll_timeout: int = 10,
     ready: asyncio.Event | None = None,
 ) -> None:
+    running = _running(kefu, token, base_url, base_file_url, poll_timeout=poll_timeout)
+    async with running as (application, updates):
+        listen = kefu.settings.listen_address if kefu.settings.listen else None
+        async with _serving(build_web_app(_health(application)), listen):
+            logger.info("Kefu is running", extra={"fields": {"bot": application.bot.username}})
+            if ready is not None:
+                ready.set()
+            await updates.run(stop)
+
+
+async def run_webhook(
+    kefu: Kefu,
+    token: str,
+    stop: asyncio.Event,
+    webhook: Webhook,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    ready: asyncio.Event | None = None,
+) -> None:
+    async with _running(kefu, token, base_url, base_file_url) as (application, updates):
+        app = build_web_app(_health(application), updates, webhook.secret)
+        handling = asyncio.Event()  # set once the server no longer takes updates
+        serving = asyncio.create_task(updates.serve(handling))
+        try:
+            async with _serving(app, kefu.settings.listen_address):
+                await application.bot.set_webhook(
+                    webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=Update.ALL_TYPES,
+                    max_connections=webhook.max_connections,
+                )
+                logger.info(
+                    "Kefu is running",
+                    extra={"fields": {"bot": application.bot.username, "mode": "webhook"}},
+                )
+                if ready is not None:
+                    ready.set()
+                await stop.wait()
+        finally:
+            handling.set()  # the server has stopped: finish what is in hand
+            await serving
+
+
+def _health(application: KefuApplication) -> Health:
+    health = Health(application.bot_data.kefu, application.bot.id)
+    assert application.job_queue is not None
+    health.schedule(application.job_queue)
+    return health
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    kefu: Kefu,
+    token: str,
+    base_url: str | None,
+    base_file_url: str | None,
+    *,
+    poll_timeout: int = 10,
+) -> AsyncIterator[tuple[KefuApplication, DurableInbox]]:
+    """The application started, with its jobs, until the block ends; then stopped."""
     application = build_application(
         kefu,
         token,
@@ -46,11 +132,24 @@ async def run_polling(
             first=FORGET_EVERY,
             name="inbox:forget_old",
         )
-        logger.info("Kefu is running", extra={"fields": {"bot": application.bot.username}})
-        if ready is not None:
-            ready.set()
         try:
-            await updates.run(stop)
+            yield application, updates
         finally:
             await application.stop()
             await kefu.db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _serving(app: web.Application, listen: tuple[str, int] | None) -> AsyncIterator[None]:
+    """`app` served on `listen` (nothing when None) until the block ends."""
+    if listen is None:
+        yield
+        return
+    runner = web.AppRunner(app, access_log=None)  # the access log would hold no secret, but
+    await runner.setup()  # every health probe and delivery is noise at INFO
+    try:
+        await web.TCPSite(runner, *listen).start()
+        logger.info("listening", extra={"fields": {"address": f"{listen[0]}:{listen[1]}"}})
+        yield
+    finally:
+        await runner.cleanup()

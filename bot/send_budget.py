@@ -18,15 +18,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot
 from telegram.constants import FloodLimit
-from telegram.error import RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import BaseRateLimiter, ExtBot
 
+from bot.metrics import SEND_BUDGET_WAIT, TELEGRAM_ERRORS
 from bot.retry import retry_after_seconds
 
 RELAY = {"lane": "relay"}  # `rate_limit_args` of a copy of a customer's message
@@ -74,8 +85,9 @@ class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
         for attempt in range(retries + 1):
             try:
                 return await self._run(callback, args, kwargs, chat_id is not None, group, relay)
-            except RetryAfter as error:
-                if attempt == retries:
+            except TelegramError as error:
+                TELEGRAM_ERRORS.labels(method=endpoint, code=error_code(error)).inc()
+                if not isinstance(error, RetryAfter) or attempt == retries:
                     raise
                 self._retry_after.clear()  # every send waits out Telegram's pause
                 await asyncio.sleep(retry_after_seconds(error) + 0.1)
@@ -112,8 +124,10 @@ class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
         budget: AsyncLimiter | None,
     ) -> Any:
         overall = self._overall if chat and self._overall is not None else None
+        waiting = time.perf_counter()
         async with budget or contextlib.nullcontext(), overall or contextlib.nullcontext():
             await self._retry_after.wait()
+            SEND_BUDGET_WAIT.observe(time.perf_counter() - waiting)
             return await callback(*args, **kwargs)
 
     def _group(self, group: int | str) -> AsyncLimiter:
@@ -121,6 +135,23 @@ class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
         if budget is None:
             budget = self._groups[group] = AsyncLimiter(self._group_rate, GROUP_PERIOD)
         return budget
+
+
+def error_code(error: TelegramError) -> str:
+    """The Bot API's error code of a failed call, as PTB's exceptions stand for them (PTB keeps
+    no code); "network" and "timeout" for calls that got no answer."""
+    for kind, code in (
+        (RetryAfter, "429"),
+        (Conflict, "409"),
+        (InvalidToken, "401"),
+        (Forbidden, "403"),
+        (BadRequest, "400"),
+        (TimedOut, "timeout"),
+        (NetworkError, "network"),
+    ):
+        if isinstance(error, kind):
+            return code
+    return "other"
 
 
 def relay_lane(bot: Bot) -> dict[str, Any]:

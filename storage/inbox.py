@@ -13,7 +13,7 @@ recognised, and the sender, so an erasure can find that person's updates still w
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects
@@ -128,3 +128,17 @@ async def forget_processed_before(session: AsyncSession, cutoff: datetime) -> in
         )
     )
     return result.rowcount
+
+
+async def backlog(session: AsyncSession, bot_id: int) -> int:
+    """How many updates wait to be handled (for health checks and metrics)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(InboxUpdate)
+        .where(
+            InboxUpdate.bot_id == bot_id,
+            InboxUpdate.processed_at.is_(None),
+            InboxUpdate.payload.is_not(None),
+        )
+    )
+    return int(count or 0)

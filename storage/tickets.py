@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects, events
@@ -363,3 +363,11 @@ async def stamp_first_response(session: AsyncSession, ticket: Ticket, *, now: da
     )
     await session.refresh(ticket, ["first_response_at", "updated_at", "card_due_at"])
     return result.rowcount == 1
+
+
+async def count_by_status(session: AsyncSession) -> dict[TicketStatus, int]:
+    """How many tickets are in each status (every status, zero included)."""
+    rows = await session.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
+    counts = {status: 0 for status in TicketStatus}
+    counts.update({status: count for status, count in rows})
+    return counts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +19,17 @@ import pytest
 from bot.bootstrap import build_services
 from bot.clock import ShiftedClock
 from bot.config import Settings
-from bot.runner import run_polling
+from bot.runner import Webhook, run_polling, run_webhook
 from bot.services import Kefu
+from bot.web import WEBHOOK_PATH
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox, start_sandbox
 from tests.migrated import postgres_copy, postgres_template, sqlite_copy, sqlite_template
 
 TOKEN = "7000000001:TEST-TOKEN-FOR-KEFU"
+WEBHOOK_SECRET = "kefu-test-webhook-secret"
+# KEFU_E2E_MODE=webhook runs every end-to-end test with Kefu taking updates by webhook.
+E2E_MODE = os.environ.get("KEFU_E2E_MODE", "polling")
 STAFF_CHAT_ID = -1001000000001
 OTHER_GROUP_ID = -1001000000099
 
@@ -189,9 +194,13 @@ class RunningBot:
         sandbox: RunningSandbox,
         *,
         configured_share: bool = False,
+        mode: str = "polling",
     ) -> None:
         self.settings, self.clock, self.sandbox = settings, clock, sandbox
         self.configured_share = configured_share
+        self.mode = mode  # "polling", or "webhook": the sandbox posts each update to Kefu
+        if mode == "webhook":
+            self.settings = settings.model_copy(update={"listen": f"127.0.0.1:{free_port()}"})
         self.kefu: Kefu | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -209,23 +218,28 @@ class RunningBot:
             reports = config.reports.model_copy(update={"scheduled": []})
             self.kefu.config = config.model_copy(update={"reports": reports})
         self._stop, ready = asyncio.Event(), asyncio.Event()
-        self._task = asyncio.create_task(
-            run_polling(
-                self.kefu,
-                TOKEN,
-                self._stop,
-                base_url=f"{self.sandbox.base_url}/bot",
-                base_file_url=f"{self.sandbox.base_url}/file/bot",
-                poll_timeout=1,
-                ready=ready,
+        urls = {
+            "base_url": f"{self.sandbox.base_url}/bot",
+            "base_file_url": f"{self.sandbox.base_url}/file/bot",
+        }
+        if self.mode == "webhook":
+            running = run_webhook(self.kefu, TOKEN, self._stop, self.webhook, **urls, ready=ready)
+        else:
+            running = run_polling(
+                self.kefu, TOKEN, self._stop, **urls, poll_timeout=1, ready=ready
             )
-        )
+        self._task = asyncio.create_task(running)
         # The sandbox queues updates until the bot polls, so "started" is ready enough.
         waiter = asyncio.create_task(ready.wait())
         await asyncio.wait({waiter, self._task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         if self._task.done():
             self._task.result()  # start-up failed: raise its error here
         assert ready.is_set(), "the bot did not start within 30 s"
+
+    @property
+    def webhook(self) -> Webhook:
+        host, port = self.settings.listen_address
+        return Webhook(f"http://{host}:{port}{WEBHOOK_PATH}", WEBHOOK_SECRET, max_connections=40)
 
     async def stop(self) -> None:
         if self._task is None:
@@ -248,7 +262,7 @@ async def kefu_bot(
     staff_chat: dict,
 ) -> AsyncIterator[RunningBot]:
     configured = request.node.get_closest_marker("fair_use") is not None
-    bot = RunningBot(settings, clock, sandbox, configured_share=configured)
+    bot = RunningBot(settings, clock, sandbox, configured_share=configured, mode=E2E_MODE)
     await bot.start()
     try:
         yield bot
@@ -274,3 +288,10 @@ async def accept_privacy(user: SandboxUser) -> None:
     )
     await user.press(accept)
     await user.chat.wait_for_bot_message()  # the welcome with the main menu
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (for a server that must know its address first)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

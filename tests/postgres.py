@@ -42,3 +42,18 @@ def url_of(name: str) -> str:
     """The SQLAlchemy URL of database `name` on the test server."""
     server = SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     return f"{server}/{name}"
+
+
+async def set_reachable(name: str, reachable: bool) -> None:
+    """Let connections into the database, or shut them out and end the open ones: to the
+    application, the database has gone away (or come back)."""
+    connection = await asyncpg.connect(SERVER, timeout=3)
+    try:
+        await connection.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {reachable}')
+        if not reachable:
+            await connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                name,
+            )
+    finally:
+        await connection.close()

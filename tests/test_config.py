@@ -38,6 +38,7 @@ def test_settings_read_the_environment(tmp_path):
     settings = load_settings(
         {
             "KEFU_BOT_TOKEN": "123456:ABC-secret",
+            "KEFU_WEBHOOK_SECRET": "hush-hush_42",
             "KEFU_DATABASE_URL": "postgresql://kefu@db/kefu",
             "KEFU_STAFF_CHAT_ID": "-1001234567890",
             "KEFU_ADMIN_IDS": "1, 2,3",
@@ -49,7 +50,7 @@ def test_settings_read_the_environment(tmp_path):
     )
 
     assert settings.bot_token.get_secret_value() == "123456:ABC-secret"
-    assert "secret" not in repr(settings)
+    assert "ABC-secret" not in repr(settings) and "hush-hush_42" not in repr(settings)
     assert settings.database_url == "postgresql+asyncpg://kefu@db/kefu"
     assert settings.staff_chat_id == -1001234567890
     assert settings.admin_ids == [1, 2, 3]

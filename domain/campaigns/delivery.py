@@ -17,6 +17,7 @@ from enum import Enum, auto
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.metrics import CAMPAIGN_SENDS
 from bot.retry import retry_after_seconds
 
 BACKOFF_BASE_SECONDS = 2.0
@@ -47,6 +48,12 @@ def backoff(attempt: int) -> timedelta:
 
 
 async def attempt(send: Callable[[], Awaitable[Message]]) -> Result:
+    result = await _attempt(send)
+    CAMPAIGN_SENDS.labels(outcome=result.outcome.name.lower()).inc()
+    return result
+
+
+async def _attempt(send: Callable[[], Awaitable[Message]]) -> Result:
     try:
         message = await send()
     except RetryAfter as error:

@@ -37,6 +37,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.i18n import Translator
+from bot.metrics import SLA_ALERTS
 from bot.services import Kefu
 from domain.sla.timers import BREACH, Timer, due_points, next_alert_after
 from domain.sla.tracking import SlaRules, points_of, sla_flush_hook
@@ -270,4 +271,7 @@ async def _finish(
                     "due_at": alert.due_at.isoformat(),
                 },
             )
+    if finished and status == alerts_store.AlertStatus.SENT:
+        level = "breach" if alert.level == alerts_store.BREACH else "warning"
+        SLA_ALERTS.labels(level=level).inc()
     return finished

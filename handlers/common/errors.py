@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KefuContext
+from bot.metrics import HANDLER_ERRORS
 from handlers.common.answers import answer
 from handlers.common.middleware import translator_for
 
@@ -15,6 +16,7 @@ logger = logging.getLogger("kefu.errors")
 
 
 async def report_error(update: object, context: KefuContext) -> None:
+    HANDLER_ERRORS.inc()
     logger.error(
         "handler failed",
         exc_info=context.error,

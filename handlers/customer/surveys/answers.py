@@ -24,6 +24,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 from telegram.ext import filters as tg_filters
 
 from bot.context import KefuContext
+from bot.metrics import SURVEY_ANSWERS
 from domain.surveys import csat
 from domain.surveys.buttons import PATTERN, Action, SurveyButton
 from domain.surveys.questions import (
@@ -97,6 +98,8 @@ async def ticket_star(update: Update, context: KefuContext, button: SurveyButton
                 )
                 verdict = Verdict("recorded", first=previous is None)
                 number = ticket.number
+    if verdict.kind == "recorded":
+        SURVEY_ANSWERS.labels(survey="csat").inc()
     if verdict.kind != "recorded":
         await refuse(update, context, verdict)
         if comment_until is not None and comment_until > now and not _asked(context, button):
@@ -176,6 +179,7 @@ async def campaign_answer(update: Update, context: KefuContext, button: SurveyBu
     if verdict.kind != "recorded":
         await refuse(update, context, verdict)
         return
+    SURVEY_ANSWERS.labels(survey=kind).inc()
     await answer(update, context, context.t.t("Thank you!"))
     await edit_pressed(
         update,

@@ -11,6 +11,7 @@ from datetime import datetime
 from telegram import Update
 
 from bot.context import KefuContext
+from bot.metrics import SURVEY_ANSWERS
 from domain.care import repeats
 from domain.care.repeats import ProblemBack
 from domain.care.visits import product_name
@@ -80,6 +81,7 @@ async def visit_answer(
         locked = await visits.visit(session, button.target, for_update=True)
         if locked is not None and locked.row.answer != value:  # else a racing press did it
             await visits.record_answer(session, locked, value, now=now)
+    SURVEY_ANSWERS.labels(survey="visit").inc()
     await answer(update, context, t.t("Thank you!"))
     ticket = visit.ticket
     await edit_pressed(
