@@ -32,8 +32,12 @@ ROOT = Path(__file__).resolve().parents[2]
 class KefuProcess:
     """One Kefu deployment: started, SIGKILLed and started again on the same database."""
 
-    def __init__(self, api_url: str, database_url: str, log: Path, **env: str) -> None:
+    def __init__(
+        self, api_url: str, database_url: str, log: Path, *, webhook: bool = False, **env: str
+    ) -> None:
         self.api_url = api_url
+        # By webhook (KEFU_WEBHOOK_* and KEFU_LISTEN in `env`), or polling.
+        self.args = ["run", "--webhook"] if webhook else ["run"]
         self.database_url = database_url
         self.log = log  # the bot's stdout and stderr, every run appended, for a failing test
         clean = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
@@ -60,7 +64,7 @@ class KefuProcess:
             stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
             log.write(f"--- start {self.starts} at {stamp}\n".encode())
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=log, stderr=log
+                sys.executable, "-m", "bot", *self.args, cwd=ROOT, env=env, stdout=log, stderr=log
             )
 
     async def kill(self) -> None:
@@ -82,11 +86,13 @@ class KefuProcess:
         await self.until(started, timeout, "Kefu starts polling")
 
     async def _runs_so_far(self) -> int:
-        """How often a Kefu has begun polling: each start first drops any webhook."""
+        """How often a Kefu has begun taking updates: each start by polling first drops any
+        webhook, each start by webhook sets it."""
+        method = "setWebhook" if "--webhook" in self.args else "deleteWebhook"
         async with (
             aiohttp.ClientSession() as session,
             session.get(
-                f"{self.api_url}/sandbox/api/calls", params={"method": "deleteWebhook"}
+                f"{self.api_url}/sandbox/api/calls", params={"method": method}
             ) as response,
         ):
             return len((await response.json())["calls"])
