@@ -43,6 +43,9 @@ KEEP_HANDLED = timedelta(days=2)  # Telegram may redeliver for about a day
 # update still failing after that will not succeed, and an answer a week late helps nobody.
 KEEP_UNHANDLED = timedelta(days=7)
 MAX_BACKOFF = 30.0
+# How long a stopping Kefu lets the updates in hand finish: with the rest of the shutdown, a
+# SIGTERM ends the process within 10 s, as process managers and rolling deploys expect.
+SHUTDOWN_GRACE_SECONDS = 5.0
 T = TypeVar("T")
 
 
@@ -205,8 +208,30 @@ class DurableInbox:
                 queues.setdefault(lane, deque()).append((update_id, update))
                 if lane not in lanes:
                     lanes[lane] = asyncio.create_task(drain(lane))
-        # Stopping: each lane finishes the update it is on.
-        await asyncio.gather(*lanes.values(), return_exceptions=True)
+        # Stopping: each lane finishes the update it is on, within the grace period; one still
+        # busy after it (a Telegram call hanging) is cut short, and handled at the next start.
+        busy = list(lanes.values())
+        if busy:
+            _, cut = await asyncio.wait(busy, timeout=SHUTDOWN_GRACE_SECONDS)
+            for lane_task in cut:
+                lane_task.cancel()
+            await asyncio.gather(*busy, return_exceptions=True)
+        await self._log_what_is_left()
+
+    async def _log_what_is_left(self) -> None:
+        try:
+            async with self.kefu.db.read_only() as session:
+                left = await inbox.backlog(session, self._bot_id)
+        except Exception:  # stopping because the database went away: nothing more to say
+            logger.warning("stopped; could not count the updates left in the inbox")
+            return
+        # A warning when something is left: someone waits for its answer until the next start.
+        logger.log(
+            logging.WARNING if left else logging.INFO,
+            "stopped; %d updates left in the inbox for the next start",
+            left,
+            extra={"fields": {"unhandled": left}},
+        )
 
     async def forget_old(self) -> None:
         """Drop handled rows after the redelivery window and unhandled ones after a week."""
