@@ -171,6 +171,22 @@ async def finish_repair(user: SandboxUser) -> Message:
     return summary
 
 
+async def product_of_someone_else(kefu: Kefu) -> int:
+    now = kefu.clock.now()
+    async with kefu.db.unit_of_work() as session:
+        other = await customers.get_or_create_by_telegram(session, 77001, now=now)
+        await customers.record_consent(session, other, now=now, first_name="Other")
+        product = await profiles.remember_product(
+            session,
+            other,
+            product_id="ro-purifier-600",
+            serial_number="OTHER-0001",
+            purchase_date=None,
+            now=now,
+        )
+        return product.id
+
+
 async def test_the_product_of_the_last_request_is_offered_and_filled_in(
     kefu: Kefu, alice: SandboxUser, client: SandboxClient
 ) -> None:
@@ -186,9 +202,11 @@ async def test_the_product_of_the_last_request_is_offered_and_filled_in(
     await alice.press("Maintenance")
     await alice.chat.wait_for_text("Which product")
     # A forged choice of a product that is not hers is refused, and the question asked again.
-    answer = await alice.press_forged("repair:known:4242")
-    assert answer is not None and answer["text"] == "This button is no longer valid."
-    await alice.chat.wait_for_text("Which product")
+    someone_elses = await product_of_someone_else(kefu)
+    for forged in ("repair:known:4242", f"repair:known:{someone_elses}", "repair:known:x"):
+        answer = await alice.press_forged(forged)
+        assert answer is not None and answer["text"] == "This button is no longer valid."
+        await alice.chat.wait_for_text("Which product")
     await alice.press(f"Yours: {PURIFIER} · {SERIAL} · bought {purchased}")
     await alice.chat.wait_for_text("describe the problem")  # number and date skipped
     await alice.send("Time for the yearly filter change.")
