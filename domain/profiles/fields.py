@@ -9,6 +9,7 @@ by a plain rule: digits, an optional leading +, spaces, dashes, dots and bracket
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 
 MAX_NAME = 64
@@ -17,7 +18,7 @@ MIN_ADDRESS = 5
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 6, 20
 MAX_TAG = 32
 
-_PHONE = re.compile(r"^\+?[\d\s\-.()]+$")
+_PHONE = re.compile(r"^\+?[0-9 \-.()]+$")
 _TAG = re.compile(r"^[^\W_][\w\-]*$")  # letters (any script), digits, _ and -, no spaces
 
 
@@ -58,11 +59,12 @@ def parse_address(text: str) -> str:
 
 
 def parse_phone(text: str) -> str:
-    """The number as the customer wrote it, spaces tidied: "+86 139-4172 5386"."""
-    phone = _one_line(text)
+    """The number as the customer wrote it, spaces tidied: "+86 139-4172 5386" (full-width
+    digits, as Chinese keyboards type them, become ASCII)."""
+    phone = _one_line(unicodedata.normalize("NFKC", text))
     if not _PHONE.match(phone) or "+" in phone[1:]:
         raise FieldError(Problem.NOT_A_PHONE)
-    digits = sum(c.isdigit() for c in phone)
+    digits = sum(c in "0123456789" for c in phone)
     if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
         raise FieldError(Problem.NOT_A_PHONE)
     return phone
