@@ -18,6 +18,7 @@ from domain.care import visits as care_visits
 from domain.desk import cards as desk_cards
 from domain.desk import jobs as desk_jobs
 from domain.privacy import retention
+from domain.profiles import checks as profile_checks
 from domain.reports import delivery as report_delivery
 from domain.sla import alerts as sla_alerts
 from domain.surveys import jobs as survey_jobs
@@ -76,6 +77,7 @@ def build_application(
     care_visits.schedule_jobs(application.job_queue)
     care_events.schedule_jobs(application.job_queue)
     care_reminders.schedule_jobs(application.job_queue)
+    profile_checks.schedule_jobs(application.job_queue)
     automation_jobs.schedule_jobs(application.job_queue, kefu)
     return application
 

@@ -265,6 +265,13 @@ class CareConfig(Section):
     event_reminder_hours: int = Field(24, ge=1, le=14 * 24)
 
 
+class ProfilesConfig(Section):
+    """The yearly check of customer profiles (`domain.profiles.checks`)."""
+
+    confirm_every_days: int = Field(365, ge=0, le=3650)  # 0: never ask
+    recent_ticket_days: int = Field(90, ge=1, le=3650)
+
+
 class FairUseConfig(Section):
     """What one customer may ask of the desk, so that one cannot crowd out the others."""
 
@@ -350,6 +357,7 @@ class BusinessConfig(Section):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     fair_use: FairUseConfig = Field(default_factory=FairUseConfig)
     care: CareConfig = Field(default_factory=CareConfig)
+    profiles: ProfilesConfig = Field(default_factory=ProfilesConfig)
     compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     automation: AutomationConfig = Field(default_factory=AutomationConfig)

@@ -23,6 +23,7 @@ def customer_commands(t: Translator) -> list[BotCommand]:
     return [
         BotCommand("start", t.t("Main menu")),
         BotCommand("tickets", t.t("My tickets")),
+        BotCommand("profile", t.t("Your profile: name, phone, address, products")),
         BotCommand("language", t.t("Change language")),
         BotCommand("help", t.t("How Kefu works")),
         BotCommand("cancel", t.t("Stop what we are doing")),
@@ -51,6 +52,10 @@ def staff_commands(t: Translator) -> list[BotCommand]:
         BotCommand("events", t.t("Care and training events and their registrations")),
         BotCommand("attended", t.t("Mark who came to an event")),
         BotCommand("reply", t.t("Send a reply template to this ticket's customer")),
+        BotCommand("customer", t.t("The customer's profile, tags, notes and tickets")),
+        BotCommand("tag", t.t("Tag this ticket's customer")),
+        BotCommand("untag", t.t("Remove a tag from this ticket's customer")),
+        BotCommand("customernote", t.t("Add a note about this ticket's customer")),
     ]
 
 

@@ -6,7 +6,8 @@ warranty status, SLA figures and survey scores, and the Telegram id, language an
 history of the customer (the id is how Kefu answers them at all; the history proves consent).
 Everything a person wrote, or that identifies them, goes:
 
-- the customer's names, username, phone and e-mail;
+- the customer's names, username, phone and e-mail, the name and address of their profile,
+  the products they told us of (`customer_products`), and staff's tags and notes about them;
 - each ticket's description, serial and order numbers, its topic's title as last set, and its
   details except the anonymous facts in `ANONYMOUS_DETAILS` (the visit address goes, the
   return verdict stays);
@@ -44,6 +45,7 @@ from storage.models import (
     TicketEvent,
     UserState,
 )
+from storage.profile_models import CustomerNote, CustomerProduct, CustomerTag
 from storage.survey_models import CampaignRecipient, DeliveryStatus, TicketSurvey
 
 # Keys of `Ticket.details` that describe the case, not the person: enums, flags and dates.
@@ -70,7 +72,7 @@ ErasedBy = Literal["customer", "retention"]
 class Erased:
     """What one erasure removed, to tell the customer and staff exactly that."""
 
-    profile: bool = False  # names, username, phone or e-mail were held
+    profile: bool = False  # names, username, phone, e-mail, address or products were held
     tickets: list[int] = field(default_factory=list)  # ids of the tickets anonymised
     messages: int = 0  # event texts
     files: int = 0
@@ -95,6 +97,7 @@ async def erase_customer(
     (`pending_updates`; the retention job leaves them: they are live traffic, not a backlog).
     """
     erased = Erased(profile=erase_profile(customer, now=now))
+    erased.profile |= await _erase_profile_rows(session, customer.id)
     ticket_ids = list(
         await session.scalars(select(Ticket.id).where(Ticket.customer_id == customer.id))
     )
@@ -127,10 +130,13 @@ def erase_profile(customer: Customer, *, now: datetime) -> bool:
             customer.username,
             customer.phone,
             customer.email,
+            customer.display_name,
+            customer.address,
         )
     )
     customer.first_name = customer.last_name = customer.username = None
     customer.phone = customer.email = None
+    customer.display_name = customer.address = None
     if held:
         customer.updated_at = now
     return held
@@ -197,6 +203,15 @@ async def _anonymise(
         .where(TicketSurvey.ticket_id == ticket_id, TicketSurvey.sent_at.is_(None))
         .values(failed_at=now)
     )
+
+
+async def _erase_profile_rows(session: AsyncSession, customer_id: int) -> bool:
+    """The customer's products (serial numbers), and staff's tags and notes about them."""
+    removed = 0
+    for model in (CustomerProduct, CustomerTag, CustomerNote):
+        result = await session.execute(delete(model).where(model.customer_id == customer_id))
+        removed += result.rowcount
+    return bool(removed)
 
 
 def _anonymous(details: dict[str, Any]) -> dict[str, Any]:

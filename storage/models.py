@@ -75,6 +75,15 @@ class Customer(Base):
     # "Stop these reminders" on a warranty or a maintenance reminder.
     warranty_reminders_off_at: Mapped[datetime | None]
     maintenance_reminders_off_at: Mapped[datetime | None]
+    # The customer's profile (/profile, `storage.profiles`): how Kefu addresses them (over
+    # Telegram's first name), and their address; personal, so erased like the names.
+    display_name: Mapped[str | None] = mapped_column(sa.String(64))
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    # When the customer last said the profile is right, and the yearly question's delivery: when
+    # it was last sent, and the lease of the instance sending it (`storage.profile_checks`).
+    profile_confirmed_at: Mapped[datetime | None]
+    profile_check_sent_at: Mapped[datetime | None]
+    profile_check_claimed_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

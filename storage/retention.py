@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import consent, erasure
 from storage.enums import TicketStatus
 from storage.models import Customer, Ticket
+from storage.profile_models import CustomerNote, CustomerProduct, CustomerTag
 
 
 async def erase_expired(
@@ -49,7 +50,12 @@ async def erase_expired(
             | (Customer.last_name.is_not(None))
             | (Customer.username.is_not(None))
             | (Customer.phone.is_not(None))
-            | (Customer.email.is_not(None)),
+            | (Customer.email.is_not(None))
+            | (Customer.display_name.is_not(None))
+            | (Customer.address.is_not(None))
+            | exists().where(CustomerProduct.customer_id == Customer.id)
+            | exists().where(CustomerTag.customer_id == Customer.id)
+            | exists().where(CustomerNote.customer_id == Customer.id),
         )
     )
     for customer in idle:

@@ -36,9 +36,11 @@ def customer_translator(kefu: Kefu, customer: Customer) -> Translator:
 
 
 def customer_name(t: Translator, customer: Customer) -> str:
-    """The first name only if the customer consented to keeping it (storage enforces that)."""
-    if customer.has_consented and customer.first_name:
-        return customer.first_name
+    """The name the customer asked to be called (/profile), else their first name; only if
+    they consented to keeping it (storage enforces that)."""
+    name = customer.display_name or customer.first_name
+    if customer.has_consented and name:
+        return name
     return t.t("Customer {telegram_id}", telegram_id=customer.telegram_id)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.services import Kefu
+from domain.profiles import export as profile_export
 from domain.surveys.questions import (
     VISIT_ANSWERS,
     localized,
@@ -69,11 +70,12 @@ async def export_for(kefu: Kefu, customer_id: int, t: Translator) -> MyData | No
             session, customer_id, event_kinds=CUSTOMER_VISIBLE_EVENTS
         )
         registrations = await care_events.registrations_of(session, customer_id)
+        kept = await profile_export.kept_about(session, customer_id)
     if found is None:
         return None
     now = kefu.clock.now()
     registered = _registrations(registrations, t.language)
-    exported = document(found, t, now) | {"event_registrations": registered}
+    exported = document(found, t, now) | {"event_registrations": registered} | kept
     content = json.dumps(exported, ensure_ascii=False, indent=2) + "\n"
     return MyData(f"kefu-mydata-{now.astimezone(UTC).date().isoformat()}.json", content.encode())
 
@@ -132,6 +134,9 @@ def _profile(customer: Customer) -> dict[str, Any]:
         "username": customer.username,
         "phone": customer.phone,
         "email": customer.email,
+        "display_name": customer.display_name,
+        "address": customer.address,
+        "profile_confirmed_at": _time(customer.profile_confirmed_at),
         "created_at": _time(customer.created_at),
         "consent_at": _time(customer.consent_at),
         "declined_privacy_at": _time(customer.declined_privacy_at),

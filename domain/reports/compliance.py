@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 # The care features' metrics register themselves on import.
 from domain.care import event_metrics, record_metrics, visit_metrics  # noqa: F401
+from domain.profiles import metrics as profile_metrics  # noqa: F401
 from domain.reports.metrics import METRICS, Measurement, Scope
 
 if TYPE_CHECKING:

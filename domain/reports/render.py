@@ -281,6 +281,7 @@ def render_text(kefu: Kefu, t: Translator, report: Report) -> str:
         tickets=ticket_rows,
         by_type=_breakdown(types, now.tickets.opened_by_type),
         by_product=_breakdown(products, now.tickets.opened_by_product),
+        by_tag=" · ".join(f"{tag} {count}" for tag, count in now.by_customer_tag),
         times=time_rows,
         timers=timer_rows(t, now, before),
         quality=quality_rows,

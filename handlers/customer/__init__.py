@@ -5,9 +5,9 @@ Customers are served in private chats only: the gate is put in front of every ha
 once, so none of them sees a group's updates (those go on to the staff desk or the fallbacks).
 
 The consent gate (`handlers.common.consent.require_consent`) is put, here too, in front of
-every path that keeps or relays anything personal: the flows that open a ticket and the
-follow-ups. What stays open to everyone: /start, /help, /menu, the FAQ, the language, the
-privacy notice itself, /mydata and /forget.
+every path that keeps or relays anything personal: the flows that open a ticket, the
+follow-ups and /profile. What stays open to everyone: /start, /help, /menu, the FAQ, the
+language, the privacy notice itself, /mydata and /forget.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from handlers.customer import (
     my_tickets,
     mydata,
     privacy,
+    profile,
     reachability,
     record_pdf,
     reminders,
@@ -57,6 +58,7 @@ def build_handlers(kefu: Kefu) -> Handlers:
                 *surveys.build_handlers(),
                 *record_pdf.build_handlers(),
                 *reminders.build_handlers(),
+                *profile.build_handlers(),  # the yearly check's "Yes, still correct"
                 *event_registration.build_handlers(),  # asks for consent itself
             ],
         ),
@@ -66,6 +68,8 @@ def build_handlers(kefu: Kefu) -> Handlers:
                 # Guided flows first, so that while one is under way it sees the answers.
                 # The FAQ is for everyone; its "Talk to a person" asks for consent itself.
                 consultation.build_handler(timeout),
+                # The profile is personal data: consent first.
+                *guard(require_consent, [profile.build_handler(timeout)]),
                 # Consent first, then the customer's share of open tickets.
                 *guard(
                     require_consent,

@@ -13,11 +13,12 @@ from domain.care.reminder_buttons import FLOW_PATTERN, ReminderButton
 from domain.care.reminders import prefilled_request
 from domain.desk.lifecycle import TicketDraft
 from domain.desk.wording import type_name
+from domain.profiles.view import product_label
 from domain.rules.dates import DateInputError, parse_customer_date
 from domain.rules.references import is_reference
 from domain.rules.warranty import warranty_ends_on, warranty_status
 from handlers.common.answers import answer
-from handlers.common.buttons import MENU_REPAIR, Button, one_of, optional_text
+from handlers.common.buttons import MENU_REPAIR, Button, number, one_of, optional_text
 from handlers.common.flow import (
     NEW_TEXT,
     Flow,
@@ -32,7 +33,7 @@ from handlers.common.flow import (
 )
 from handlers.common.intake import open_ticket
 from handlers.common.wording import date_problem_text
-from storage import reminders
+from storage import customers, profiles, reminders
 from storage.enums import Priority, TicketType, Warranty
 
 
@@ -53,6 +54,8 @@ KINDS = (TicketType.REPAIR, TicketType.MAINTENANCE, TicketType.INSTALLATION)
 TIME_WINDOWS = ("morning", "afternoon", "evening")
 KIND = Button("repair", "kind", TicketType)
 PRODUCT = Button("repair", "product", optional_text)  # empty: "Other product"
+KNOWN = Button("repair", "known", number)  # a product of the customer's profile (its row id)
+KNOWN_OFFERED = 3  # the customer's newest products, offered before the catalogue
 VISIT = Button("repair", "visit", one_of("yes", "no"))
 WINDOW = Button("repair", "window", one_of(*TIME_WINDOWS))
 CONFIRM: Button[Any] = Button("repair", "confirm")
@@ -93,7 +96,22 @@ async def ask_kind(update: Update, context: KefuContext) -> None:
 
 async def ask_product(update: Update, context: KefuContext) -> None:
     language = context.t.language
+    assert context.customer_id is not None
+    async with context.kefu.db.read_only() as session:
+        known = await profiles.products_of(session, context.customer_id)
+    # What they told us last time comes first: one press fills in product, number and date.
     rows = [
+        [
+            InlineKeyboardButton(
+                context.t.t(
+                    "Yours: {product}", product=product_label(context.kefu.config, context.t, p)
+                ),
+                callback_data=KNOWN.data(p.id),
+            )
+        ]
+        for p in known[:KNOWN_OFFERED]
+    ]
+    rows += [
         [InlineKeyboardButton(p.name(language), callback_data=PRODUCT.data(p.id))]
         for p in context.kefu.config.products
     ]
@@ -286,6 +304,32 @@ async def got_product(update: Update, context: KefuContext) -> int:
     return await FLOW.proceed(update, context, Repair.SERIAL)
 
 
+async def got_known_product(update: Update, context: KefuContext) -> int:
+    """A product of the customer's profile: its product, number and purchase date filled in."""
+    row_id = KNOWN.value(update)
+    assert context.customer_id is not None
+    known = None
+    if row_id is not None:
+        async with context.kefu.db.read_only() as session:
+            known = await profiles.product_of(session, context.customer_id, row_id)
+    # Forged, another customer's, removed from the profile meanwhile, or of a product the
+    # catalogue no longer has: ask again.
+    if known is None or (
+        known.product_id is not None and context.kefu.config.product(known.product_id) is None
+    ):
+        return await FLOW.again(update, context)
+    answers = draft(context).answers
+    answers["product"] = known.product_id
+    if known.serial_number is None:
+        return await FLOW.goto(update, context, Repair.SERIAL)
+    answers["serial"] = known.serial_number
+    if known.purchase_date is None:
+        return await FLOW.goto(update, context, Repair.PURCHASE_DATE)
+    answers["purchase_date"] = known.purchase_date
+    _compute_warranty(context)
+    return await FLOW.proceed(update, context, Repair.DESCRIPTION)
+
+
 async def got_serial(update: Update, context: KefuContext) -> int:
     value = " ".join(text_answer(update).split())
     if not is_reference(value):
@@ -361,6 +405,7 @@ async def got_time_window(update: Update, context: KefuContext) -> int:
 
 async def confirm(update: Update, context: KefuContext) -> int:
     answers = draft(context).answers
+    await _remember_product(context, answers)
     details: dict[str, object] = {"visit": bool(answers.get("visit"))}
     if answers.get("visit"):
         details |= {"address": answers["address"], "time_window": answers["window"]}
@@ -378,11 +423,33 @@ async def confirm(update: Update, context: KefuContext) -> int:
     return await open_ticket(update, context, ticket_draft)
 
 
+async def _remember_product(context: KefuContext, answers: dict[str, Any]) -> None:
+    """The product goes into the customer's profile, to be offered in their next request (the
+    same product and number again is the same entry)."""
+    kefu = context.kefu
+    assert context.customer_id is not None
+    async with kefu.db.unit_of_work() as session:
+        customer = await customers.get(session, context.customer_id)
+        assert customer is not None
+        await profiles.remember_product(
+            session,
+            customer,
+            product_id=answers.get("product"),
+            serial_number=answers["serial"],
+            purchase_date=answers["purchase_date"],
+            now=kefu.clock.now(),
+        )
+
+
 FLOW = Flow("repair", summary=Repair.CONFIRM)
 FLOW.steps = {
     Repair.KIND: Step(ask_kind, [CallbackQueryHandler(got_kind, pattern=KIND.pattern)]),
     Repair.PRODUCT: Step(
-        ask_product, [CallbackQueryHandler(got_product, pattern=PRODUCT.pattern)]
+        ask_product,
+        [
+            CallbackQueryHandler(got_product, pattern=PRODUCT.pattern),
+            CallbackQueryHandler(got_known_product, pattern=KNOWN.pattern),
+        ],
     ),
     Repair.SERIAL: Step(ask_serial, [MessageHandler(NEW_TEXT, got_serial)]),
     Repair.PURCHASE_DATE: Step(ask_purchase_date, [MessageHandler(NEW_TEXT, got_purchase_date)]),

@@ -20,6 +20,7 @@ from handlers.staff import (
     card_buttons,
     charges,
     commands,
+    customer_profile,
     resolution_prompt,
     return_decisions,
     templates,
@@ -45,6 +46,10 @@ COMMANDS = {
     "decline": return_decisions.decline,
     "ticket": show_record,
     "reply": templates.reply_command,
+    "customer": customer_profile.show_customer,
+    "tag": customer_profile.tag_command,
+    "untag": customer_profile.untag_command,
+    "customernote": customer_profile.customer_note_command,
 }
 
 

@@ -72,6 +72,11 @@ STAFF_NOTE = f"{NAME} prefers the juniper side gate"
 DRAFT_SERIAL = "SN-ZQ-DRAFT-90417"  # typed into a request still being filled in
 SURVEY_COMMENT = "the kettle smelled of cardamom afterwards"
 CAMPAIGN_COMMENT = "the orchid filter outlasted my landlord"
+PROFILE_NAME = "Marisol Q."  # the name they asked to be called by (/profile)
+PROFILE_ADDRESS = "7 Larkspur Mews, Hangzhou"
+PROFILE_SERIAL = "SN-PROFILE-55120"  # a product added in /profile
+CUSTOMER_TAG = "heronwatch"
+CUSTOMER_NOTE = "collects juniper-green kettles"
 
 DISTINCTIVE = [
     NAME,
@@ -97,6 +102,11 @@ DISTINCTIVE = [
     DRAFT_SERIAL,
     SURVEY_COMMENT,
     CAMPAIGN_COMMENT,
+    PROFILE_NAME,
+    "Larkspur Mews",
+    PROFILE_SERIAL,
+    CUSTOMER_TAG,
+    CUSTOMER_NOTE,
 ]
 
 # Where the scan must find the values before erasure: proof that it reads what Kefu wrote.
@@ -111,6 +121,11 @@ HELD_BEFORE = {
     ("attachments", "telegram_file_id"),
     ("ticket_surveys", "comment"),
     ("campaign_recipients", "comment"),
+    ("customers", "display_name"),
+    ("customers", "address"),
+    ("customer_products", "serial_number"),
+    ("customer_tags", "tag"),
+    ("customer_notes", "text"),
 }
 
 TICKETS = [
@@ -263,6 +278,36 @@ async def follow_ups_of_every_kind(cast: Cast) -> None:
     await desk.wait_for_text(RECEIPT_CAPTION)
 
 
+async def a_profile_and_notes_about_them(cast: Cast) -> None:
+    """The customer's profile (a name, an address, a product) and staff's tag and note."""
+    user, desk = cast.customer, cast.served.topics["K-000001"]
+    await user.send("/profile")
+    await user.chat.wait_for_text("Your profile, as Kefu holds it:")
+    await user.press("Change name")
+    await user.chat.wait_for_text("How should we call you?")
+    await user.send(PROFILE_NAME)
+    await user.chat.wait_for_text("Your profile, as Kefu holds it:")
+    await user.press("Change address")
+    await user.chat.wait_for_text("Please type your address")
+    await user.send(PROFILE_ADDRESS)
+    await user.chat.wait_for_text("Your profile, as Kefu holds it:")
+    await user.press("Add a product")
+    await user.chat.wait_for_text("Which product do you own?")
+    await user.press("Other product")
+    await user.chat.wait_for_text("serial number")
+    await user.send(PROFILE_SERIAL)
+    await user.chat.wait_for_text("When did you buy it?")
+    await user.press("I don't know")
+    await user.chat.wait_for_text("Your profile, as Kefu holds it:")
+    await user.press("All correct")
+    await user.chat.wait_for_text("your profile is confirmed")
+    in_topic = {"chat_id": STAFF_CHAT_ID, "thread_id": desk.thread_id}
+    await cast.staff.send(f"/tag {CUSTOMER_TAG}", **in_topic)
+    await desk.wait_for_text("added to the customer")
+    await cast.staff.send(f"/customernote {CUSTOMER_NOTE}", **in_topic)
+    await desk.wait_for_text("Note about the customer saved")
+
+
 async def a_return(cast: Cast) -> None:
     user = cast.customer
     await from_the_menu(user, "Return or exchange")
@@ -339,6 +384,7 @@ async def serve_in_every_way(cast: Cast) -> None:
     await accept_privacy(cast.customer)
     await repair_with_a_visit_and_a_photo(cast)
     await follow_ups_of_every_kind(cast)
+    await a_profile_and_notes_about_them(cast)
     await a_return(cast)
     await a_complaint(cast)
     await a_question_for_a_person_then_a_survey(cast)

@@ -147,7 +147,7 @@ FLOW_REPLIES = (
 )  # fmt: skip
 CUSTOMER_COMMANDS = (
     "/start", "/help", "/menu", "/cancel", "/tickets", "/language", "/privacy", "/mydata",
-    "/forget", "/start ref-leaflet", "/start " + "x" * 64, "/unknown", "/HELP",
+    "/forget", "/profile", "/start ref-leaflet", "/start " + "x" * 64, "/unknown", "/HELP",
     "/help@kefu_bot", "/start@someone_else_bot",
 )  # fmt: skip
 STAFF_COMMANDS = (
@@ -156,7 +156,8 @@ STAFF_COMMANDS = (
     "/assign", "/assign @liwei_support", "/assign @amy_admin", "/assign @nobody", "/assign 2001",
     "/priority", "/priority urgent", "/priority high", "/priority low", "/priority bogus",
     "/resolve", "/reopen", "/close", "/wait", "/approve", "/decline", "/decline No receipt.",
-    "/sla",
+    "/sla", "/customer", "/tag", "/tag vip", "/untag vip", "/customernote",
+    "/customernote Calls late.",
 )  # fmt: skip
 ADMIN_COMMANDS = ("/campaign", "/campaigns")
 
@@ -248,7 +249,9 @@ FORGED_SHAPES = (
     "sv:pv", "sv:{w}", "ca:show:{n}:{m}", "ca:start:{n}:0", "ca:cancel:{n}:0",
     "ca:tickets:0:{n}", "ca:tchart:0:{n}", "ca:tcsv:0:{n}", "ca:{w}:{n}:{m}", "cnew:kind:{w}",
     "cnew:english", "cnew:aud:{w}", "cnew:when:{w}", "cnew:confirm", "{w}", "{w}:{w}:{w}",
-    ":", "::::::",
+    "profile:edit:{w}", "profile:remove:{n}", "profile:correct", "profile:done",
+    "profile:product:{w}", "profile:nodate", "profile:language:{w}", "profile:check:yes",
+    "profile:check:update", "repair:known:{n}", "repair:known:{w}", ":", "::::::",
 )  # fmt: skip
 
 

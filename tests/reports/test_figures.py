@@ -29,7 +29,7 @@ from bot.services import Kefu
 from domain.reports.figures import chart_series, report
 from domain.reports.periods import parse_period
 from domain.reports.render import render_compliance, render_text, report_json
-from storage import customers, selfservice, surveys, tickets
+from storage import customer_notes, customers, selfservice, surveys, tickets
 from storage.enums import Language, TicketStatus, TicketType
 from storage.events import Actor
 from storage.models import Ticket
@@ -437,3 +437,34 @@ async def test_the_command_line_prints_the_same_figures(
     )
     assert reversed_range.returncode == 2
     assert "reversed" in reversed_range.stderr and "Traceback" not in reversed_range.stderr
+
+
+async def test_the_report_counts_tickets_per_customer_tag(kefu: Kefu) -> None:
+    """A tag is on the customer: each of their tickets opened in the week counts under it
+    (under each of their tags), and customers without one are not listed."""
+    async with kefu.db.unit_of_work() as session:
+        alice = await customers.get_by_telegram(session, 3001)
+        assert alice is not None
+        for tag in ("vip", "dealer"):
+            await customer_notes.add_tag(
+                session,
+                alice.id,
+                tag,
+                by_telegram_id=LI.telegram_id,
+                by_name=LI.name,
+                now=at(1, 9),
+            )
+    made = await last_week(kefu)
+    async with kefu.db.read_only() as session:
+        alice = await customers.get_by_telegram(session, 3001)
+        assert alice is not None
+        week_start, week_end = made.current.period.start, made.current.period.end
+        opened = [
+            ticket
+            for ticket in await tickets.for_customer(session, alice.id)
+            if week_start <= ticket.created_at < week_end
+        ]
+    assert opened, "the seed gives Alice tickets in the week"
+    assert made.current.by_customer_tag == [("dealer", len(opened)), ("vip", len(opened))]
+    english = render_text(kefu, kefu.catalogs.for_language("en"), made)
+    assert f"By customer tag: dealer {len(opened)} · vip {len(opened)}" in english
