@@ -6,7 +6,7 @@ for who is counted in each figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.services import Kefu
@@ -15,7 +15,7 @@ from domain.reports.compliance import ClauseResult, measure_clauses
 from domain.reports.metrics import Scope
 from domain.reports.periods import Period
 from domain.sla.durations import DurationKind
-from storage import reports, visits
+from storage import emergencies, reports, visits
 from storage.enums import TicketType
 from storage.models import Ticket
 
@@ -39,6 +39,10 @@ class Figures:
     staff: list[reports.StaffFigures]
     compliance: list[ClauseResult]
     repeat_problems: int  # follow-up visits answered "the problem is back"
+    # Raised in the period, with how soon staff answered and the cause they found.
+    emergencies: emergencies.Emergencies = field(
+        default_factory=lambda: emergencies.Emergencies(0, ())
+    )
 
     @property
     def is_empty(self) -> bool:
@@ -84,6 +88,7 @@ async def gather(kefu: Kefu, period: Period, *, as_of: datetime) -> Figures:
             self_service=await reports.self_service(session, start, end),
             staff=await reports.per_staff(session, start, end),
             repeat_problems=await visits.repeat_problems(session, start, end),
+            emergencies=await emergencies.raised_between(session, start, end),
             compliance=await measure_clauses(
                 Scope(session, period, as_of, kefu.calendar), kefu.config.compliance.clauses
             ),

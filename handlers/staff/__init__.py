@@ -20,6 +20,7 @@ from handlers.staff import (
     card_buttons,
     charges,
     commands,
+    emergency,
     resolution_prompt,
     return_decisions,
     templates,
@@ -45,6 +46,9 @@ COMMANDS = {
     "decline": return_decisions.decline,
     "ticket": show_record,
     "reply": templates.reply_command,
+    "emergency": emergency.emergency_command,
+    "cause": emergency.cause_command,
+    "prevent": emergency.prevent_command,
 }
 
 
