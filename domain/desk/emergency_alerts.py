@@ -11,7 +11,7 @@ asks the topic, after resolution, for the cause and the preventive measure.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.business_config import StaffRef
 from bot.i18n import Translator
@@ -22,6 +22,9 @@ from domain.desk.wording import type_name
 from storage.models import SlaAlert, Ticket
 
 MARK = "🚨"
+# A customer's emergency is claimed before its topic exists (the ticket is announced just
+# after): the alarm waits this long for the topic, then goes out without it.
+TOPIC_GRACE = timedelta(seconds=60)
 
 Destination = tuple[int, int | None, str]  # chat, topic, HTML text
 
@@ -35,6 +38,11 @@ def still_due(alert: SlaAlert, ticket: Ticket) -> bool:
     if alert.level == RAISED:
         return ticket.status.is_active
     return alert.level == ASK_CAUSE and needs_analysis(ticket)
+
+
+def ready(alert: SlaAlert, ticket: Ticket, now: datetime) -> bool:
+    """Whether to deliver now: once the ticket has its topic, or it waited long enough."""
+    return ticket.staff_topic_id is not None or now - alert.alert_at >= TOPIC_GRACE
 
 
 def destinations(kefu: Kefu, alert: SlaAlert, ticket: Ticket) -> list[Destination]:

@@ -176,6 +176,10 @@ async def deliver_pending(bot: Bot, kefu: Kefu) -> int:
         if not still_due(alert, ticket):
             await _finish(kefu, alert, ticket, alerts_store.AlertStatus.OBSOLETE)
             continue
+        if emergency_alerts.is_emergency_alert(alert) and not emergency_alerts.ready(
+            alert, ticket, kefu.clock.now()
+        ):
+            continue  # its topic is on the way; the next scan (or the announcement's nudge)
         late = alert.due_at <= kefu.clock.now()
         if late and alert.level != BREACH and not emergency_alerts.is_emergency_alert(alert):
             # A warning that could not go out in time: its breach alert says it all.

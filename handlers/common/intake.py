@@ -61,7 +61,6 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
     drop_draft(context)
     due = first_response_due(kefu, draft.type, draft.priority, now)
     if draft.emergency:
-        deliver_soon(context.job_queue)  # the alarm, claimed with the ticket
         # The alarm's own message to the customer says by when (`domain.desk.emergency_alerts`).
         confirmation = context.t.t(
             "Thank you! Your emergency request {number} is open, and our on-duty team is being "
@@ -85,4 +84,6 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
     except TelegramError:
         # The periodic announcement job retries tickets that have no staff topic yet.
         logger.warning("announcing %s failed; will retry", created.number, exc_info=True)
+    if draft.emergency:
+        deliver_soon(context.job_queue)  # the alarm, claimed with the ticket, now its topic is up
     return END
