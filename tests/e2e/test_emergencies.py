@@ -130,11 +130,13 @@ async def emergency_alerts(kefu: Kefu) -> list[tuple[str, str]]:
 
 async def settled_alerts(kefu: Kefu, expected: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The emergency alerts once they are as `expected` (a message is posted a moment before
-    its row is marked sent), or as they are after 10 s."""
+    its row is marked sent); fails after 10 s."""
     async with asyncio.timeout(10):
-        while (found := await emergency_alerts(kefu)) != expected:
+        while True:
+            found = await emergency_alerts(kefu)
+            if found == expected:
+                return found
             await asyncio.sleep(0.05)  # a polling interval inside the timeout
-    return found
 
 
 async def report_emergency(alice: SandboxUser) -> str:
