@@ -351,3 +351,49 @@ async def test_the_report_lists_the_emergency_with_its_first_response_and_cause(
     line = next(row for row in report["text"].splitlines() if number in row and MARK in row)
     assert "first response after 7 min" in line and "A cracked inlet hose" in line
     assert "Prevention: not recorded yet" in line
+
+
+async def test_a_forged_emergency_button_outside_the_flow_is_answered_and_opens_nothing(
+    kefu: Kefu, alice: SandboxUser, client: SandboxClient
+) -> None:
+    number = await report_emergency(alice)
+    await (await topic_view(client, number)).wait_until(lambda ms: bool(alarms(ms)))
+
+    answered = await alice.press_forged("repair:emergency")
+    assert answered is not None  # answered (once: the sandbox refuses a second answer)
+    answered = await alice.press_forged("repair:emergency:1")
+    assert answered is not None
+    async with kefu.db.read_only() as session:
+        assert await tickets.get_by_number(session, "K-000002") is None
+    assert await settled_alerts(kefu, [("raised", "sent")]) == [("raised", "sent")]
+
+
+async def test_an_alarm_claimed_before_a_stop_goes_out_after_the_restart_once(
+    kefu_bot: RunningBot, desk_bot: Bot, alice: SandboxUser, client: SandboxClient
+) -> None:
+    await accept_privacy(alice)
+    await alice.press("Ask a question")
+    await alice.chat.wait_for_text("What would you like to know?")
+    await alice.send("The seat is sparking")
+    await alice.chat.wait_for_bot_message()
+    await alice.press("Talk to a person")
+    number = (await alice.chat.wait_for_text("is open"))["text"].split("ticket ", 1)[1][:8]
+    topic = await topic_view(client, number)
+    await kefu_bot.stop()
+    assert kefu_bot.kefu is not None
+    async with kefu_bot.kefu.db.unit_of_work() as session:
+        # A rule raised it, and Kefu stopped before anything was sent (no nudge).
+        ticket = await tickets.get_by_number(session, number, for_update=True)
+        assert ticket is not None
+        assert await emergency.raise_emergency(
+            kefu_bot.kefu, session, ticket, actor=Actor.system(), now=kefu_bot.kefu.clock.now()
+        )
+    assert alarms(await topic.messages()) == []
+
+    await kefu_bot.restart()  # its start-up scan delivers what is pending
+    await topic.wait_until(lambda ms: bool(alarms(ms)))
+    await client.chat(ESCALATION_CHAT_ID).wait_until(lambda ms: bool(alarms(ms)))
+    assert await settled_alerts(kefu_bot.kefu, [("raised", "sent")]) == [("raised", "sent")]
+    await alerts.scan(desk_bot, kefu_bot.kefu)  # as another instance's scan would
+    assert len(alarms(await topic.messages())) == 1
+    assert len(alarms(await client.chat(ESCALATION_CHAT_ID).messages())) == 1
