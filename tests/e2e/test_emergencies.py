@@ -305,7 +305,8 @@ async def test_cause_on_an_ordinary_ticket_and_strangers_are_refused(
     await in_topic(staff_member, topic, "/cause A typo")
     await topic.wait_for_text("not an emergency")
     await mallory.send("/emergency")
-    await mallory.chat.wait_for_bot_message()
+    refusal = await mallory.chat.wait_for_bot_message()
+    assert "only our support team" in refusal["text"] or "staff chat" in refusal["text"]
     ticket, _ = await ticket_of(kefu, number)
     assert ticket.emergency_at is None and ticket.emergency_cause is None
 
@@ -397,3 +398,25 @@ async def test_an_alarm_claimed_before_a_stop_goes_out_after_the_restart_once(
     await alerts.scan(desk_bot, kefu_bot.kefu)  # as another instance's scan would
     assert len(alarms(await topic.messages())) == 1
     assert len(alarms(await client.chat(ESCALATION_CHAT_ID).messages())) == 1
+
+
+async def test_a_chinese_customer_is_told_in_chinese_when_the_team_will_call(
+    kefu: Kefu, wang: SandboxUser, client: SandboxClient
+) -> None:
+    await wang.send("/start")
+    await wang.chat.wait_for_bot_message()
+    await wang.press("同意")
+    await wang.chat.wait_for_bot_message()
+    await wang.press("维修或安装")
+    await wang.chat.wait_for_text("您需要哪项服务")
+    await wang.press("🚨 紧急情况（如漏水）")
+    await wang.chat.wait_for_text("发生了什么")
+    await wang.send("x" * 2100)  # too long: asked again, nothing lost or opened
+    await wang.chat.wait_for_text("发生了什么")
+    await wang.send("厨房净水器漏水了，上海市浦东新区世纪大道88号")
+    await wang.chat.wait_for_text("紧急申请 K-000001")
+    notice = await wang.chat.wait_for_text("作为紧急情况处理")
+    ticket, _ = await ticket_of(kefu, "K-000001")
+    assert ticket.first_response_due_at is not None
+    due = ticket.first_response_due_at.astimezone(kefu.timezone).strftime("%Y-%m-%d %H:%M")
+    assert due in notice["text"]
