@@ -20,6 +20,10 @@ warning still undelivered when its deadline passes is `skipped` (its breach aler
 are warnings overtaken within one scan (after an outage only the latest level is sent).
 Several Kefu instances may scan together (PostgreSQL skips rows another holds); delivery
 assumes one instance per bot, which long polling enforces (a second poller gets Conflict).
+
+An emergency's alerts (timer "emergency") are claimed by the change that raises them, not by
+the scan, and are delivered here the same way; `domain.desk.emergency_alerts` says where they
+go and what they say, and `deliver_soon` has them sent without waiting for the next scan.
 """
 
 from __future__ import annotations
