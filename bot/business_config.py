@@ -177,6 +177,14 @@ def _default_policies() -> dict[str, dict[str, SlaPolicy]]:
     return {ANY: {ANY: policy}}
 
 
+def _emergency_policy() -> SlaPolicy:
+    return SlaPolicy(
+        clock=ClockKind.CALENDAR,
+        first_response=parse_duration("15m"),
+        resolution=parse_duration("4h"),
+    )
+
+
 def _lead_times(values: list[SlaDuration]) -> list[SlaDuration]:
     for value in values:
         if value.kind is not DurationKind.TIME or value.value <= 0:
@@ -195,6 +203,8 @@ class SlaConfig(Section):
     )
     escalation_chat_id: int | None = None
     scan_interval_seconds: int = Field(60, ge=5, le=3600)
+    # An emergency's targets, from the moment it is raised (`domain.desk.emergency`).
+    emergency: SlaPolicy = Field(default_factory=_emergency_policy)
 
     @property
     def warn_lead_times(self) -> list[timedelta]:
@@ -346,6 +356,41 @@ class ReportsConfig(Section):
     hour: int = Field(9, ge=0, le=23)
 
 
+_USERNAME = re.compile(r"^@[A-Za-z0-9_]{5,32}$")
+
+
+def _staff_ref(value: int | str) -> int | str:
+    if isinstance(value, str) and not _USERNAME.match(value):
+        raise ValueError(f"{value!r}: a Telegram user id (a number) or an @username")
+    if isinstance(value, int) and value <= 0:
+        raise ValueError(f"{value}: a Telegram user id is a positive number")
+    return value
+
+
+StaffRef = Annotated[int | str, AfterValidator(_staff_ref)]
+
+
+class RotaShift(Section):
+    """Who is on duty for emergencies on these weekdays, in these hours (business time zone)."""
+
+    days: Annotated[
+        list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], Field(min_length=1)
+    ]
+    hours: Hours = ((0, 24 * 60),)
+    staff: Annotated[list[StaffRef], Field(min_length=1)]
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _parse_hours(cls, value: Any) -> Any:
+        return value if isinstance(value, tuple) else parse_day_hours("hours", value)
+
+
+class EmergencyConfig(Section):
+    """Whom an emergency alert mentions: the shifts of `[[emergency.rota]]`."""
+
+    rota: list[RotaShift] = Field(default_factory=list)
+
+
 class BusinessConfig(Section):
     support: SupportConfig = Field(default_factory=SupportConfig)
     products: list[Product] = Field(default_factory=list)
@@ -361,6 +406,7 @@ class BusinessConfig(Section):
     compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     automation: AutomationConfig = Field(default_factory=AutomationConfig)
+    emergency: EmergencyConfig = Field(default_factory=EmergencyConfig)
 
     @field_validator("products")
     @classmethod

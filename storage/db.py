@@ -122,7 +122,14 @@ def describe_failure(url: str | URL, error: BaseException) -> DatabaseUnavailabl
 CONNECT_ERRORS = (exc.DBAPIError, OSError, TimeoutError)
 
 # The ticket fields whose change the hook is told about (see `TicketFlush.changed`).
-TRACKED_TICKET_FIELDS = ("status", "priority", "type", "first_response_at", "reopened_at")
+TRACKED_TICKET_FIELDS = (
+    "status",
+    "priority",
+    "type",
+    "first_response_at",
+    "reopened_at",
+    "emergency_at",
+)
 
 
 @dataclass(frozen=True, slots=True)

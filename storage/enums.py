@@ -64,6 +64,7 @@ class EventKind(StrEnum):
     CHARGE = "charge"  # parts or labour staff entered: data {"amount", "currency", "free"}
     SERVICE_RECORD = "service_record"  # the record was sent to the customer
     VISIT = "visit"  # a follow-up visit (回访) was sent or answered
+    EMERGENCY = "emergency"  # raised, or its cause or prevention recorded: data {"what"}
 
 
 class ActorKind(StrEnum):

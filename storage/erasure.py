@@ -8,7 +8,8 @@ Everything a person wrote, or that identifies them, goes:
 
 - the customer's names, username, phone and e-mail, the name and address of their profile,
   the products they told us of (`customer_products`), and staff's tags and notes about them;
-- each ticket's description, serial and order numbers, its topic's title as last set, and its
+- each ticket's description, serial and order numbers, an emergency's cause and prevention
+  (staff's words, which may quote the customer), its topic's title as last set, and its
   details except the anonymous facts in `ANONYMOUS_DETAILS` (the visit address goes, the
   return verdict stays);
 - every event's text (customer messages, staff replies and notes may quote an address or a
@@ -148,6 +149,8 @@ async def _anonymise(
     ticket = await session.get(Ticket, ticket_id)
     assert ticket is not None
     ticket.description = ticket.serial_number = ticket.order_number = None
+    # Staff write an emergency's cause and prevention, but they may quote the customer.
+    ticket.emergency_cause = ticket.emergency_prevention = None
     ticket.staff_topic_title = None  # it names the customer; the erasure notice renames it
     ticket.details = _anonymous(ticket.details)
     if ticket.personal_data_erased_at is None:

@@ -44,6 +44,7 @@ CARD_CHANGES = frozenset(
         EventKind.DETAILS_CHANGED,
         EventKind.CHARGE,
         EventKind.TOPIC_LINKED,
+        EventKind.EMERGENCY,
     }
 )
 

@@ -139,6 +139,11 @@ class Ticket(Base):
     # The flow draft it was made from: a replayed update finds this ticket, not a new one.
     intake_key: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     updated_at: Mapped[datetime]
+    # An emergency (`domain.desk.emergency`): since when, and, once staff say so after it is
+    # resolved, its cause and the measure that keeps it from happening again.
+    emergency_at: Mapped[datetime | None] = mapped_column(index=True)
+    emergency_cause: Mapped[str | None] = mapped_column(sa.Text)
+    emergency_prevention: Mapped[str | None] = mapped_column(sa.Text)
 
     # SLA timers, kept in step with the fields above on every flush by the hook `domain.sla` gives
     # `Database` (storage itself knows no policy). A due time is NULL when its timer is not

@@ -118,9 +118,12 @@ def detail_rows(t: Translator, details: dict[str, object]) -> list[tuple[str, st
 
 
 def topic_name(t: Translator, ticket: Ticket) -> str:
-    """The topic's title: number, type, customer, and ✅ at the end once resolved or closed, so
-    the staff group's list of topics shows what is done (and still starts with the number)."""
-    done = "" if ticket.status.is_active else " ✅"
+    """The topic's title: number, type, customer, then 🚨 for an emergency and ✅ once resolved
+    or closed, so the staff group's list of topics shows what burns and what is done (and
+    still starts with the number)."""
+    done = (" 🚨" if ticket.emergency_at is not None else "") + (
+        "" if ticket.status.is_active else " ✅"
+    )
     name = f"#{ticket.number} · {type_name(t, ticket.type)} · {ticket_customer(t, ticket)}"
     if len(name) + len(done) > TOPIC_NAME_LIMIT:
         name = name[: TOPIC_NAME_LIMIT - len(done) - 1] + "…"

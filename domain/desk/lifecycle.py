@@ -21,6 +21,7 @@ from telegram.error import BadRequest
 
 from bot.services import Kefu
 from domain.care.record_delivery import send_service_record
+from domain.desk import emergency
 from domain.desk.card import customer_translator
 from domain.desk.files import file_of
 from domain.desk.reach import reach_customer
@@ -48,6 +49,7 @@ class TicketDraft:
     details: dict[str, Any] = field(default_factory=dict)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     intake_key: str | None = None  # the flow's draft: the same draft never makes two tickets
+    emergency: bool = False  # the customer pressed "Emergency": raised in the same transaction
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ async def create(
         )
         for file in draft.attachments:
             await attachments.add(session, ticket, actor=Actor.customer(customer), now=now, **file)
+        if draft.emergency:
+            actor = Actor.customer(customer)
+            await emergency.raise_emergency(kefu, session, ticket, actor=actor, now=now)
         return Created(ticket.id, ticket.number)
 
 
@@ -333,6 +338,7 @@ async def resolve(
                 now=kefu.clock.now(),
                 text=comment,
             )
+            await emergency.ask_for_cause(session, ticket, now=kefu.clock.now())
     if not changed:
         if ticket.status == TicketStatus.RESOLVED:
             # A resolve handled again after a crash (or said twice): the record goes out if

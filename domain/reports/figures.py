@@ -15,7 +15,7 @@ from domain.reports.compliance import ClauseResult, measure_clauses
 from domain.reports.metrics import Scope
 from domain.reports.periods import Period
 from domain.sla.durations import DurationKind
-from storage import customer_notes, reports, visits
+from storage import customer_notes, emergencies, reports, visits
 from storage.enums import TicketType
 from storage.models import Ticket
 
@@ -41,6 +41,10 @@ class Figures:
     repeat_problems: int  # follow-up visits answered "the problem is back"
     # Tickets opened per tag of their customer (/tag), most first.
     by_customer_tag: list[tuple[str, int]] = field(default_factory=list)
+    # Raised in the period, with how soon staff answered and the cause they found.
+    emergencies: emergencies.Emergencies = field(
+        default_factory=lambda: emergencies.Emergencies(0, ())
+    )
 
     @property
     def is_empty(self) -> bool:
@@ -87,6 +91,7 @@ async def gather(kefu: Kefu, period: Period, *, as_of: datetime) -> Figures:
             staff=await reports.per_staff(session, start, end),
             repeat_problems=await visits.repeat_problems(session, start, end),
             by_customer_tag=await customer_notes.tickets_per_tag(session, start, end),
+            emergencies=await emergencies.raised_between(session, start, end),
             compliance=await measure_clauses(
                 Scope(session, period, as_of, kefu.calendar), kefu.config.compliance.clauses
             ),

@@ -18,6 +18,7 @@ from bot.services import Kefu
 from domain.desk.wording import priority_name, type_name
 from domain.reports.compliance import ClauseResult
 from domain.reports.figures import Figures, Report
+from domain.sla.tracking import EMERGENCY_POLICY
 from domain.sla.wording import span_text
 from storage import reports
 from storage.enums import Priority, TicketType
@@ -138,6 +139,8 @@ def _timer_name(t: Translator, timer: str) -> str:
 
 
 def _policy_name(t: Translator, policy: str) -> str:
+    if policy == EMERGENCY_POLICY:
+        return t.t("Emergency")
     kind, _, priority = policy.partition(".")
     known = kind in {member.value for member in TicketType}
     kind_text = type_name(t, TicketType(kind)) if known else t.t("default policy")
@@ -309,7 +312,26 @@ def render_text(kefu: Kefu, t: Translator, report: Report) -> str:
             for person in now.staff
         ],
         compliance=render_compliance(t, t.language, report, alone=False),
+        emergencies=emergency_rows(kefu, t, now),
+        more_emergencies=now.emergencies.count - len(now.emergencies.listed),
     )
+
+
+def emergency_rows(kefu: Kefu, t: Translator, figures: Figures) -> list[dict[str, str]]:
+    """One line's values per emergency raised in the period (the template escapes them)."""
+    missing = t.t("not recorded yet")
+    return [
+        {
+            "number": row.number,
+            "raised": t.format_time(row.raised_at, kefu.timezone),
+            "response": t.t("no answer yet")
+            if row.response_seconds is None
+            else _span(t, row.response_seconds),
+            "cause": row.cause or missing,
+            "prevention": row.prevention or missing,
+        }
+        for row in figures.emergencies.listed
+    ]
 
 
 def _stars(csat: reports.Csat) -> str:
@@ -392,6 +414,20 @@ def figures_json(figures: Figures) -> dict[str, Any]:
         "complaints_handled": share_json(figures.complaints),
         "self_service": share_json(figures.self_service),
         "repeat_problems": figures.repeat_problems,
+        "emergencies": {
+            "count": figures.emergencies.count,
+            "listed": [
+                {
+                    "number": row.number,
+                    "raised_at": row.raised_at.isoformat(),
+                    "first_response_seconds": row.response_seconds,
+                    "resolved_at": row.resolved_at.isoformat() if row.resolved_at else None,
+                    "cause": row.cause,
+                    "prevention": row.prevention,
+                }
+                for row in figures.emergencies.listed
+            ],
+        },
         "csat": {
             "sent": figures.csat.sent,
             "answered": figures.csat.answered,

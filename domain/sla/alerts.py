@@ -20,6 +20,10 @@ warning still undelivered when its deadline passes is `skipped` (its breach aler
 are warnings overtaken within one scan (after an outage only the latest level is sent).
 Several Kefu instances may scan together (PostgreSQL skips rows another holds); delivery
 assumes one instance per bot, which long polling enforces (a second poller gets Conflict).
+
+An emergency's alerts (timer "emergency") are claimed by the change that raises them, not by
+the scan, and are delivered here the same way; `domain.desk.emergency_alerts` says where they
+go and what they say, and `deliver_soon` has them sent without waiting for the next scan.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from telegram.ext import CallbackContext, JobQueue
 from bot.i18n import Translator
 from bot.metrics import SLA_ALERTS
 from bot.services import Kefu
+from domain.desk import emergency_alerts
 from domain.sla.timers import BREACH, Timer, due_points, next_alert_after
 from domain.sla.tracking import SlaRules, points_of, sla_flush_hook
 from domain.sla.wording import AlertFacts, alert_line, topic_alert
@@ -51,6 +56,7 @@ from storage.models import SlaAlert, Ticket
 logger = logging.getLogger("kefu.sla")
 
 SCAN_JOB = "sla:scan"
+SOON_JOB = "sla:scan-now"
 STARTUP_SCAN_JOB = "sla:scan-at-start-up"
 BATCH = 100
 MAX_BATCHES = 20  # per scan; the rest waits for the next one
@@ -83,6 +89,13 @@ def schedule_jobs(job_queue: JobQueue, kefu: Kefu) -> None:
         scan_job, when=1, name=STARTUP_SCAN_JOB, job_kwargs={"misfire_grace_time": None}
     )
     job_queue.run_repeating(scan_job, interval=interval, first=interval, name=SCAN_JOB)
+
+
+def deliver_soon(job_queue: JobQueue | None) -> None:
+    """Scan now rather than at the next interval: an alert claimed in a committed transaction
+    (an emergency) should not wait. Only a nudge: the claim is what makes it go out."""
+    if job_queue is not None:
+        job_queue.run_once(scan_job, when=0, name=SOON_JOB)
 
 
 async def scan_job(context: CallbackContext) -> None:
@@ -168,7 +181,12 @@ async def deliver_pending(bot: Bot, kefu: Kefu) -> int:
         if not still_due(alert, ticket):
             await _finish(kefu, alert, ticket, alerts_store.AlertStatus.OBSOLETE)
             continue
-        if alert.level != BREACH and alert.due_at <= kefu.clock.now():
+        if emergency_alerts.is_emergency_alert(alert) and not emergency_alerts.ready(
+            alert, ticket, kefu.clock.now()
+        ):
+            continue  # its topic is on the way; the next scan (or the announcement's nudge)
+        late = alert.due_at <= kefu.clock.now()
+        if late and alert.level != BREACH and not emergency_alerts.is_emergency_alert(alert):
             # A warning that could not go out in time: its breach alert says it all.
             await _finish(kefu, alert, ticket, alerts_store.AlertStatus.SKIPPED)
             continue
@@ -180,6 +198,8 @@ async def deliver_pending(bot: Bot, kefu: Kefu) -> int:
 
 def still_due(alert: SlaAlert, ticket: Ticket) -> bool:
     """The alert's deadline is still the ticket's, and its timer still runs."""
+    if emergency_alerts.is_emergency_alert(alert):
+        return emergency_alerts.still_due(alert, ticket)
     if not ticket.status.is_active:
         return False
     if alert.timer == Timer.FIRST_RESPONSE:
@@ -213,6 +233,8 @@ async def _deliver(bot: Bot, kefu: Kefu, alert: SlaAlert, ticket: Ticket) -> boo
 
 def destinations(kefu: Kefu, alert: SlaAlert, ticket: Ticket) -> list[tuple[int, int | None, str]]:
     """(chat, topic, text) in a fixed order, so `SlaAlert.delivered` can count them."""
+    if emergency_alerts.is_emergency_alert(alert):
+        return emergency_alerts.destinations(kefu, alert, ticket)
     t = staff_translator(kefu)
     facts = alert_facts(alert, ticket, kefu.clock.now())
     group = ticket.staff_chat_id or kefu.settings.staff_chat_id
@@ -251,12 +273,7 @@ async def _finish(
     async with kefu.db.unit_of_work() as session:
         finished = await alerts_store.finish(session, alert.id, status, now=now)
         if finished and status == alerts_store.AlertStatus.SENT:
-            line = alert_line(
-                staff_translator(kefu),
-                alert_facts(alert, ticket, now),
-                kefu.timezone,
-                as_html=False,
-            )
+            line = _record_line(kefu, alert, ticket, now)
             await events.append(
                 session,
                 ticket,
@@ -275,3 +292,10 @@ async def _finish(
         level = "breach" if alert.level == alerts_store.BREACH else "warning"
         SLA_ALERTS.labels(level=level).inc()
     return finished
+
+
+def _record_line(kefu: Kefu, alert: SlaAlert, ticket: Ticket, now: datetime) -> str:
+    t = staff_translator(kefu)
+    if emergency_alerts.is_emergency_alert(alert):
+        return emergency_alerts.record_text(t, alert, ticket)
+    return alert_line(t, alert_facts(alert, ticket, now), kefu.timezone, as_html=False)

@@ -65,10 +65,13 @@ class TicketFacts:
     created_at: datetime
     first_response_at: datetime | None = None
     reopened_at: datetime | None = None
+    emergency_at: datetime | None = None
 
     @property
     def timers_start(self) -> datetime:
-        return self.reopened_at or self.created_at
+        """An emergency's targets count from the moment it was raised (unless reopened since)."""
+        start = self.reopened_at or self.created_at
+        return max(start, self.emergency_at) if self.emergency_at is not None else start
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Change:
     created: bool = False
     reopened: bool = False
     policy_changed: bool = False  # type or priority
+    emergency: bool = False  # raised: both timers start again under the emergency policy
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def recompute(
     """
     if not facts.status.is_active:
         return _same_or(state, _stopped(state))
-    restart = change.created or change.reopened
+    restart = change.created or change.reopened or change.emergency
     recalculate = restart or change.policy_changed
     first_due = _first_response_due(state, facts, policy, recalculate, calendar)
     resolution = _resolution(state, facts, policy, restart, change.policy_changed, now, calendar)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.business_config import BusinessConfig
 
 logger = logging.getLogger("kefu.sla")
+EMERGENCY_POLICY = "emergency"  # `tickets.sla_policy` of an emergency: `[sla.emergency]`
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,13 @@ class SlaRules:
         return WarningRules(tuple(sla.warn_at_percent), tuple(sla.warn_lead_times))
 
     def policy(self, ticket: Ticket) -> Policy | None:
+        if ticket.emergency_at is not None:
+            return self.config.sla.emergency
         return self.config.sla.policy_for(ticket.type, ticket.priority)
 
     def policy_name(self, ticket: Ticket) -> str | None:
+        if ticket.emergency_at is not None:
+            return EMERGENCY_POLICY
         found = self.config.sla.policy_key_for(ticket.type, ticket.priority)
         return None if found is None else ".".join(found)
 
@@ -84,6 +89,7 @@ def track(flush: TicketFlush, rules: SlaRules) -> None:
         created=flush.is_new,
         reopened="reopened_at" in flush.changed and ticket.reopened_at is not None,
         policy_changed=bool({"type", "priority"} & flush.changed),
+        emergency="emergency_at" in flush.changed and ticket.emergency_at is not None,
     )
     state = state_of(ticket)
     new = recompute(
@@ -141,6 +147,7 @@ def facts_of(ticket: Ticket) -> TicketFacts:
         created_at=ticket.created_at,
         first_response_at=ticket.first_response_at,
         reopened_at=ticket.reopened_at,
+        emergency_at=ticket.emergency_at,
     )
 
 

@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from bot.context import KefuContext
 from domain.desk import lifecycle, topics
 from domain.desk.lifecycle import TicketDraft
+from domain.sla.alerts import deliver_soon
 from domain.sla.promises import first_response_due
 from handlers.common.answers import answer
 from handlers.common.flow import END, drop_draft, has_draft, say
@@ -59,7 +60,14 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
     # The ticket is committed: from here on nothing the customer sent can be lost.
     drop_draft(context)
     due = first_response_due(kefu, draft.type, draft.priority, now)
-    if due is None:
+    if draft.emergency:
+        # The alarm's own message to the customer says by when (`domain.desk.emergency_alerts`).
+        confirmation = context.t.t(
+            "Thank you! Your emergency request {number} is open, and our on-duty team is being "
+            "alerted now.",
+            number=created.number,
+        )
+    elif due is None:
         confirmation = context.t.t(
             "Thank you! Your ticket {number} is open. Our team will answer you here soon.",
             number=created.number,
@@ -76,4 +84,6 @@ async def open_ticket(update: Update, context: KefuContext, draft: TicketDraft) 
     except TelegramError:
         # The periodic announcement job retries tickets that have no staff topic yet.
         logger.warning("announcing %s failed; will retry", created.number, exc_info=True)
+    if draft.emergency:
+        deliver_soon(context.job_queue)  # the alarm, claimed with the ticket, now its topic is up
     return END

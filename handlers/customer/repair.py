@@ -48,6 +48,7 @@ class Repair(IntEnum):
     ADDRESS = auto()
     TIME_WINDOW = auto()
     CONFIRM = auto()
+    EMERGENCY = auto()  # last: the numbers of the states before it are in persisted flows
 
 
 KINDS = (TicketType.REPAIR, TicketType.MAINTENANCE, TicketType.INSTALLATION)
@@ -59,6 +60,7 @@ KNOWN_OFFERED = 3  # the customer's newest products, offered before the catalogu
 VISIT = Button("repair", "visit", one_of("yes", "no"))
 WINDOW = Button("repair", "window", one_of(*TIME_WINDOWS))
 CONFIRM: Button[Any] = Button("repair", "confirm")
+EMERGENCY: Button[Any] = Button("repair", "emergency")
 EDITABLE = {
     "product": Repair.PRODUCT,
     "serial": Repair.SERIAL,
@@ -89,6 +91,8 @@ async def ask_kind(update: Update, context: KefuContext) -> None:
         [InlineKeyboardButton(_kind_label(context, kind), callback_data=KIND.data(kind))]
         for kind in KINDS
     ]
+    urgent = context.t.t("🚨 Emergency (e.g. water leaking)")
+    rows.append([InlineKeyboardButton(urgent, callback_data=EMERGENCY.data())])
     await say(
         update, context, context.t.t("What do you need?"), keyboard(context, rows, back=False)
     )
@@ -177,6 +181,18 @@ async def ask_time_window(update: Update, context: KefuContext) -> None:
     ]
     await say(
         update, context, context.t.t("Which time of day suits you best?"), keyboard(context, rows)
+    )
+
+
+async def ask_emergency(update: Update, context: KefuContext) -> None:
+    await say(
+        update,
+        context,
+        context.t.t(
+            "Tell us in one message what is happening and where (the address): we alert our "
+            "on-duty team as soon as you send it."
+        ),
+        keyboard(context, []),
     )
 
 
@@ -403,6 +419,21 @@ async def got_time_window(update: Update, context: KefuContext) -> int:
     return await FLOW.goto(update, context, Repair.CONFIRM)
 
 
+async def got_emergency_button(update: Update, context: KefuContext) -> int:
+    return await FLOW.proceed(update, context, Repair.EMERGENCY)
+
+
+async def got_emergency(update: Update, context: KefuContext) -> int:
+    """An emergency skips the questions that can wait: the ticket opens with what was said."""
+    text = text_answer(update)
+    if not await fits(update, context, text):
+        return await FLOW.goto(update, context, Repair.EMERGENCY)
+    ticket_draft = TicketDraft(
+        type=TicketType.REPAIR, priority=Priority.URGENT, description=text, emergency=True
+    )
+    return await open_ticket(update, context, ticket_draft)
+
+
 async def confirm(update: Update, context: KefuContext) -> int:
     answers = draft(context).answers
     await _remember_product(context, answers)
@@ -443,7 +474,14 @@ async def _remember_product(context: KefuContext, answers: dict[str, Any]) -> No
 
 FLOW = Flow("repair", summary=Repair.CONFIRM)
 FLOW.steps = {
-    Repair.KIND: Step(ask_kind, [CallbackQueryHandler(got_kind, pattern=KIND.pattern)]),
+    Repair.KIND: Step(
+        ask_kind,
+        [
+            CallbackQueryHandler(got_kind, pattern=KIND.pattern),
+            CallbackQueryHandler(got_emergency_button, pattern=EMERGENCY.pattern),
+        ],
+    ),
+    Repair.EMERGENCY: Step(ask_emergency, [MessageHandler(NEW_TEXT, got_emergency)]),
     Repair.PRODUCT: Step(
         ask_product,
         [

@@ -21,6 +21,7 @@ from handlers.staff import (
     charges,
     commands,
     customer_profile,
+    emergency,
     resolution_prompt,
     return_decisions,
     templates,
@@ -50,6 +51,9 @@ COMMANDS = {
     "tag": customer_profile.tag_command,
     "untag": customer_profile.untag_command,
     "customernote": customer_profile.customer_note_command,
+    "emergency": emergency.emergency_command,
+    "cause": emergency.cause_command,
+    "prevent": emergency.prevent_command,
 }
 
 

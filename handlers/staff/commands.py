@@ -13,6 +13,7 @@ from telegram import Message, MessageEntity, Update
 
 from bot.context import KefuContext
 from domain.desk import lifecycle, wording
+from domain.sla.alerts import deliver_soon
 from handlers.staff.gate import acting, known_username, staff_words, topic_ticket_id
 from storage.enums import Priority
 from storage.events import Actor
@@ -51,6 +52,7 @@ async def resolve(
     outcome = await lifecycle.resolve(context.bot, context.kefu, ticket_id, actor, comment)
     if not outcome.changed:
         return t.t("This ticket is not open, so there is nothing to resolve.")
+    deliver_soon(context.job_queue)  # an emergency's request for its cause, claimed with it
     if outcome.customer_told:
         return t.t(
             "Resolved by {name}. The customer has been told and can reopen it within {days} days.",

@@ -7,7 +7,7 @@ ticket, so a rule acts once for the same trigger on the same ticket, whatever in
 looks again. `automation_sends` are the messages the actions decided, sent after the commit.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
