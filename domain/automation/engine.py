@@ -10,6 +10,7 @@ before the send leaves it queued.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,12 +19,14 @@ from bot.services import Kefu
 from domain.automation.conditions import Moment, holds
 from domain.automation.config import Rule
 from domain.automation.triggers import trigger_of
-from storage import automation, events, tickets
+from domain.desk.emergency import raise_emergency
+from storage import automation, customer_notes, events, tickets
 from storage.enums import ActorKind, EventKind
 from storage.events import Actor
 from storage.models import Ticket, TicketEvent
 
 BATCH = 50  # events evaluated per scan; the rest wait for the next one
+AUTOMATION_ID = 0  # who added a tag, where a Telegram id is asked for: no person did
 
 
 def actor_of(rule: Rule) -> Actor:
@@ -35,28 +38,34 @@ def actor_of_id(rule_id: str) -> Actor:
     return Actor(ActorKind.SYSTEM, None, f"automation: {rule_id}")
 
 
-async def evaluate_due(kefu: Kefu) -> int:
-    """Evaluate the events waiting for the rules, oldest first; how many rules fired."""
-    fired = 0
+@dataclass
+class Fired:
+    rules: int = 0  # rules that acted
+    emergencies: int = 0  # tickets they made emergencies (whose alerts should go at once)
+
+
+async def evaluate_due(kefu: Kefu) -> Fired:
+    """Evaluate the events waiting for the rules, oldest first."""
+    fired = Fired()
     for _ in range(BATCH):
         async with kefu.db.unit_of_work() as session:
             event = await automation.next_due_event(session)
             if event is None:
                 break
-            fired += await _evaluate(kefu, session, event)
+            await _evaluate(kefu, session, event, fired)
             automation.looked_at(event)
     return fired
 
 
-async def _evaluate(kefu: Kefu, session: AsyncSession, event: TicketEvent) -> int:
+async def _evaluate(kefu: Kefu, session: AsyncSession, event: TicketEvent, fired: Fired) -> None:
     trigger = trigger_of(event, low_score=kefu.config.surveys.low_score_threshold)
     ticket = await tickets.get(session, event.ticket_id, for_update=True)
     if trigger is None or ticket is None:
-        return 0
-    now = kefu.clock.now()
-    moment = Moment(ticket, _words(event, ticket), event.created_at, await _tags(session, ticket))
-    fired = 0
+        return
+    now, words = kefu.clock.now(), _words(event, ticket)
     for rule in kefu.config.automation.for_trigger(trigger):
+        # Read for each rule: an earlier rule may have tagged the customer.
+        moment = Moment(ticket, words, event.created_at, await _tags(session, ticket))
         if not holds(rule.when, moment, kefu.calendar):
             continue
         if not await automation.fire(
@@ -68,9 +77,8 @@ async def _evaluate(kefu: Kefu, session: AsyncSession, event: TicketEvent) -> in
             now=now,
         ):
             continue
-        await _act(session, rule, ticket, now)
-        fired += 1
-    return fired
+        await _act(kefu, session, rule, ticket, now, fired)
+        fired.rules += 1
 
 
 def _words(event: TicketEvent, ticket: Ticket) -> str | None:
@@ -80,11 +88,12 @@ def _words(event: TicketEvent, ticket: Ticket) -> str | None:
 
 
 async def _tags(session: AsyncSession, ticket: Ticket) -> frozenset[str]:
-    del session, ticket  # customer tags arrive with the customer profiles
-    return frozenset()
+    return frozenset(tag.tag for tag in await customer_notes.tags_of(session, ticket.customer_id))
 
 
-async def _act(session: AsyncSession, rule: Rule, ticket: Ticket, now: datetime) -> None:
+async def _act(
+    kefu: Kefu, session: AsyncSession, rule: Rule, ticket: Ticket, now: datetime, fired: Fired
+) -> None:
     """The rule's actions on the ticket, in the order a reader expects them."""
     then, actor = rule.then, actor_of(rule)
     if then.priority is not None:
@@ -98,6 +107,20 @@ async def _act(session: AsyncSession, rule: Rule, ticket: Ticket, now: datetime)
             actor=actor,
             now=now,
         )
+    if then.tag is not None and await customer_notes.add_tag(
+        session,
+        ticket.customer_id,
+        then.tag,
+        by_telegram_id=AUTOMATION_ID,
+        by_name=actor.name,
+        now=now,
+    ):
+        # The tag is the customer's; the ticket's history says which rule put it there.
+        await events.append(
+            session, ticket, EventKind.DETAILS_CHANGED, actor, now=now, data={"tag": then.tag}
+        )
+    if then.emergency:
+        fired.emergencies += await raise_emergency(kefu, session, ticket, actor=actor, now=now)
     if then.note is not None:
         await events.append(
             session, ticket, EventKind.INTERNAL_NOTE, actor, now=now, text=then.note

@@ -9,9 +9,10 @@ from telegram import Bot
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.services import Kefu
-from domain.automation.engine import evaluate_due
+from domain.automation.engine import Fired, evaluate_due
 from domain.automation.sends import send_due
 from domain.automation.triggers import marking_hook
+from domain.sla.alerts import deliver_soon
 from storage import automation
 
 logger = logging.getLogger("kefu.automation")
@@ -30,12 +31,14 @@ def install(kefu: Kefu) -> bool:
     return True
 
 
-async def run(bot: Bot, kefu: Kefu) -> int:
-    """One scan; how many rules fired."""
+async def run(bot: Bot, kefu: Kefu, job_queue: JobQueue | None = None) -> Fired:
+    """One scan: what the rules did."""
     async with kefu.db.read_only() as session:
         if not await automation.any_due(session, now=kefu.clock.now()):
-            return 0  # the usual case: no write transaction (SQLite's lock) every second
+            return Fired()  # the usual case: no write transaction (SQLite's lock) every second
     fired = await evaluate_due(kefu)
+    if fired.emergencies:
+        deliver_soon(job_queue)  # an emergency's alert goes now, not at the next SLA scan
     await send_due(bot, kefu)
     return fired
 
@@ -43,7 +46,7 @@ async def run(bot: Bot, kefu: Kefu) -> int:
 async def scan_job(context: CallbackContext) -> None:
     kefu: Kefu = context.bot_data.kefu
     try:
-        await run(context.bot, kefu)
+        await run(context.bot, kefu, context.job_queue)
     except Exception:
         logger.exception("automation rules failed; the next scan retries")
 

@@ -24,8 +24,13 @@ def trigger_of(event: TicketEvent, *, low_score: int) -> Trigger | None:
         case EventKind.CUSTOMER_MESSAGE:
             return Trigger.CUSTOMER_WROTE
         case EventKind.ALERT:
-            level = (event.data or {}).get("level")
-            return Trigger.SLA_BREACH if level == BREACH else Trigger.SLA_WARNING
+            # SLA levels are "warn75", "warn-30m" and "breach"; an emergency's own alert (and
+            # its question for the cause) are alerts too, but no SLA trigger.
+            level = str((event.data or {}).get("level", ""))
+            if level == BREACH:
+                return Trigger.SLA_BREACH
+            if level.startswith("warn"):
+                return Trigger.SLA_WARNING
         case EventKind.SURVEY:
             score = (event.data or {}).get("score")
             if isinstance(score, int) and score <= low_score:

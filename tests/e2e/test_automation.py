@@ -26,7 +26,7 @@ from domain.surveys import csat
 from sandbox.chatview import ChatView, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
-from storage import customers, events, templates, tickets
+from storage import customer_notes, customers, events, templates, tickets
 from storage.automation_models import AutomationFiring
 from storage.enums import EventKind, Language, Priority, TicketStatus, TicketType
 from storage.events import Actor
@@ -77,6 +77,23 @@ trigger = "customer_wrote"
 regex = "(?i)refund|退款"
 [automation.rules.then]
 note = "The customer asks about a refund."
+
+[[automation.rules]]
+id = "flooding"
+trigger = "customer_wrote"
+[automation.rules.when]
+keywords = ["flood", "漏水"]
+[automation.rules.then]
+tag = "leak"
+emergency = true
+
+[[automation.rules]]
+id = "leak-customer"
+trigger = "customer_wrote"
+[automation.rules.when]
+tag = ["leak"]
+[automation.rules.then]
+note = "This customer has had a leak: call them."
 
 [[automation.rules]]
 id = "almost-late"
@@ -332,3 +349,39 @@ async def test_a_low_csat_score_fires_its_rule(
     )
     await kefu_wait(kefu)
     assert await firings(kefu, ticket_id) == [("unhappy", "low_csat")]
+
+
+async def test_a_rule_tags_the_customer_and_raises_an_emergency_that_alerts_at_once(
+    kefu: Kefu, desk_bot: Bot, client: SandboxClient, alice: SandboxUser
+) -> None:
+    await accept_privacy(alice)
+    ticket_id, number = await open_ticket(kefu, desk_bot, alice)
+    topic = await topic_of(kefu, client, ticket_id)
+    await alice.chat.catch_up()
+
+    await alice.send("There is a flood in the bathroom!")
+    # The emergency's alert goes to the escalation chat at once, not at the next SLA scan.
+    alert = await client.chat(ESCALATION_CHAT_ID).wait_for_text(number, timeout=15)
+    assert "🚨" in text_of(alert)
+    # The next rule saw the tag the first one added.
+    await topic.wait_for_text("Automation rule leak-customer: This customer has had a leak")
+    await topic.wait_until(
+        lambda messages: any(
+            "Emergency" in text_of(m) and "Urgent" in text_of(m) for m in messages
+        ),
+        timeout=15,
+    )
+    await kefu_wait(kefu)
+
+    async with kefu.db.read_only() as session:
+        ticket = await tickets.get(session, ticket_id)
+        assert ticket is not None
+        tags = [tag.tag for tag in await customer_notes.tags_of(session, ticket.customer_id)]
+    assert ticket.emergency_at is not None and ticket.priority == Priority.URGENT
+    assert tags == ["leak"]
+    raised = await by_rule(kefu, ticket_id, "flooding")
+    assert {event.kind for event in raised} >= {EventKind.DETAILS_CHANGED, EventKind.EMERGENCY}
+    assert await firings(kefu, ticket_id) == [
+        ("flooding", "customer_wrote"),
+        ("leak-customer", "customer_wrote"),
+    ]
