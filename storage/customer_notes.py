@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects
+from storage.enums import TicketStatus
 from storage.models import Ticket
 from storage.profile_models import CustomerNote, CustomerTag
 
@@ -40,15 +41,33 @@ async def add_tag(
         .on_conflict_do_nothing(index_elements=[CustomerTag.customer_id, CustomerTag.tag])
         .returning(CustomerTag.id)
     )
+    if added is not None:
+        await _cards_due(session, customer_id, now)
     return added is not None
 
 
-async def remove_tag(session: AsyncSession, customer_id: int, tag: str) -> bool:
+async def remove_tag(session: AsyncSession, customer_id: int, tag: str, *, now: datetime) -> bool:
     """False if the customer did not have it."""
     result = await session.execute(
         delete(CustomerTag).where(CustomerTag.customer_id == customer_id, CustomerTag.tag == tag)
     )
+    if result.rowcount:
+        await _cards_due(session, customer_id, now)
     return bool(result.rowcount)
+
+
+async def _cards_due(session: AsyncSession, customer_id: int, now: datetime) -> None:
+    """The cards of the customer's tickets show their tags: each is due to be shown again
+    (`domain.desk.cards`), in the transaction of the change."""
+    await session.execute(
+        update(Ticket)
+        .where(
+            Ticket.customer_id == customer_id,
+            Ticket.staff_topic_id.is_not(None),
+            Ticket.status != TicketStatus.CLOSED,  # a closed card is history: spare the budget
+        )
+        .values(card_due_at=now)
+    )
 
 
 async def tags_of(session: AsyncSession, customer_id: int) -> list[CustomerTag]:

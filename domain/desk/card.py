@@ -6,7 +6,7 @@ own messages. The buttons' callback data is `domain.desk.buttons.DeskButton`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -17,6 +17,7 @@ from domain.desk.buttons import DeskButton
 from domain.desk.wording import priority_name, status_name, type_name, warranty_name
 from domain.rules.returns import Resolution, ReturnReason, Verdict
 from domain.rules.warranty import warranty_ends_on
+from storage import customer_notes
 from storage.enums import Language, Priority, TicketStatus
 from storage.models import Customer, Ticket
 
@@ -146,10 +147,12 @@ def warranty_ends(kefu: Kefu, ticket: Ticket) -> date | None:
     return warranty_ends_on(ticket.purchase_date, product.warranty_months)
 
 
-def render_card(kefu: Kefu, t: Translator, ticket: Ticket) -> str:
+def render_card(kefu: Kefu, t: Translator, ticket: Ticket, tags: Sequence[str] = ()) -> str:
+    """The card; `tags` are the customer's (`card_tags`), which the ticket row does not hold."""
     return t.render(
         "ticket_card.html.j2",
         ticket=ticket,
+        tags=list(tags),
         type=type_name(t, ticket.type),
         priority=priority_name(t, ticket.priority),
         status=status_name(t, ticket.status),
@@ -161,6 +164,12 @@ def render_card(kefu: Kefu, t: Translator, ticket: Ticket) -> str:
         details=detail_rows(t, ticket.details),
         tz=kefu.timezone,
     )
+
+
+async def card_tags(kefu: Kefu, ticket: Ticket) -> list[str]:
+    """The customer's tags as the card shows them (a tag change marks their cards due)."""
+    async with kefu.db.read_only() as session:
+        return [tag.tag for tag in await customer_notes.tags_of(session, ticket.customer_id)]
 
 
 def card_keyboard(t: Translator, ticket: Ticket) -> InlineKeyboardMarkup:

@@ -21,7 +21,7 @@ from telegram.ext import CallbackContext, JobQueue
 
 from bot.services import Kefu
 from bot.shown_messages import Shown, as_shown
-from domain.desk.card import card_keyboard, render_card, staff_translator, topic_name
+from domain.desk.card import card_keyboard, card_tags, render_card, staff_translator, topic_name
 from storage import tickets
 
 logger = logging.getLogger("kefu.desk")
@@ -57,7 +57,8 @@ async def _show(bot: Bot, kefu: Kefu, ticket_id: int, due_at: datetime) -> bool:
         return False
     t = staff_translator(kefu)
     chat_id, thread = ticket.staff_chat_id, ticket.staff_topic_id
-    card, keyboard = render_card(kefu, t, ticket), card_keyboard(t, ticket)
+    card = render_card(kefu, t, ticket, await card_tags(kefu, ticket))
+    keyboard = card_keyboard(t, ticket)
     title = topic_name(t, ticket)
     if title != ticket.staff_topic_title:
         try:

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.i18n import Translator
 from bot.services import Kefu
 from domain.desk import lifecycle
-from domain.desk.card import card_keyboard, render_card, staff_translator, topic_name
+from domain.desk.card import card_keyboard, card_tags, render_card, staff_translator, topic_name
 from storage import attachments, erasure, events, tickets
 from storage.enums import AttachmentKind, EventKind
 from storage.models import Attachment, TicketEvent
@@ -65,7 +65,7 @@ async def _announce(bot: Bot, kefu: Kefu, chat_id: int, ticket_id: int) -> None:
     if ticket is None:  # another announcement linked its topic first
         await bot.delete_forum_topic(chat_id, thread)
         return
-    card = render_card(kefu, t, ticket)
+    card = render_card(kefu, t, ticket, await card_tags(kefu, ticket))
     keyboard = card_keyboard(t, ticket)
     async with kefu.db.read_only() as session:
         # What the customer sent before the topic existed, to copy in after the card.
@@ -179,7 +179,8 @@ async def _show_erased(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
         )
     )
     chat_id, thread = ticket.staff_chat_id, ticket.staff_topic_id
-    card, keyboard = render_card(kefu, t, ticket), card_keyboard(t, ticket)
+    card = render_card(kefu, t, ticket, await card_tags(kefu, ticket))
+    keyboard = card_keyboard(t, ticket)
     try:
         await bot.edit_forum_topic(chat_id, thread, name=topic_name(t, ticket))
         if ticket.staff_card_message_id is None:  # announced before cards were remembered

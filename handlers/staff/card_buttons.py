@@ -90,7 +90,9 @@ async def refresh_card(context: KefuContext, card: Message, ticket_id: int) -> N
     await edit_message(
         context,
         card,
-        text=desk_card.render_card(context.kefu, t, ticket),
+        text=desk_card.render_card(
+            context.kefu, t, ticket, await desk_card.card_tags(context.kefu, ticket)
+        ),
         html_text=True,
         markup=desk_card.card_keyboard(t, ticket),
     )

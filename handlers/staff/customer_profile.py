@@ -112,7 +112,9 @@ async def untag_command(
         ticket = await tickets.get(session, ticket_id)
     assert ticket is not None
     async with context.kefu.db.unit_of_work() as session:
-        removed = await customer_notes.remove_tag(session, ticket.customer.id, tag)
+        removed = await customer_notes.remove_tag(
+            session, ticket.customer.id, tag, now=context.kefu.clock.now()
+        )
     if not removed:
         return t.t("The customer has no tag {tag}.", tag=tag)
     return t.t("Tag {tag} removed from the customer by {name}.", tag=tag, name=actor.name)

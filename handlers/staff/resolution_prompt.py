@@ -121,7 +121,9 @@ async def _prompt_done(context: KefuContext, prompt: Message, ticket_id: int) ->
         context,
         ticket.staff_chat_id,
         ticket.staff_card_message_id,
-        text=desk_card.render_card(context.kefu, t, ticket),
+        text=desk_card.render_card(
+            context.kefu, t, ticket, await desk_card.card_tags(context.kefu, ticket)
+        ),
         html_text=True,
         markup=desk_card.card_keyboard(t, ticket),
     )

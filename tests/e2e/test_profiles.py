@@ -292,8 +292,18 @@ async def test_staff_tag_and_note_the_customer_and_see_it_all_with_customer(
     await topic.wait_for_text("A tag is one word of at most 32 characters.")
     await staff_member.send("/tag dealer", **here)
     await topic.wait_for_text("Tag dealer added")
+    # The card shows the customer's tags, and follows each change.
+    await topic.wait_until(
+        lambda messages: any("Tags: dealer, vip" in text_of(m) for m in messages), timeout=15
+    )
     await staff_member.send("/untag vip", **here)
     await topic.wait_for_text("Tag vip removed from the customer by Li Wei.")
+    await topic.wait_until(
+        lambda messages: any(
+            "Tags: dealer" in text_of(m) and "vip" not in text_of(m) for m in messages
+        ),
+        timeout=15,
+    )
     await staff_member.send("/untag vip", **here)
     await topic.wait_for_text("The customer has no tag vip.")
     await staff_member.send("/customernote Calls back <b>only</b> after 18:00 & weekends", **here)

@@ -39,8 +39,8 @@ async def test_a_tag_is_put_on_once_even_by_two_staff_at_once(db: Database) -> N
     assert sorted(added) == [False, True]
     async with db.unit_of_work() as session:
         assert [t.tag for t in await customer_notes.tags_of(session, customer_id)] == ["vip"]
-        assert await customer_notes.remove_tag(session, customer_id, "vip")
-        assert not await customer_notes.remove_tag(session, customer_id, "vip")
+        assert await customer_notes.remove_tag(session, customer_id, "vip", now=NOW)
+        assert not await customer_notes.remove_tag(session, customer_id, "vip", now=NOW)
 
 
 async def test_a_product_told_again_is_the_same_entry_and_only_its_owner_finds_it(
