@@ -34,6 +34,7 @@ from bot.metrics import UPDATE_SECONDS, UPDATES
 from bot.retry import retry_after_seconds
 from bot.services import Kefu
 from storage import inbox
+from storage.db import CONNECT_ERRORS, DatabaseUnavailable
 
 logger = logging.getLogger("kefu.inbox")
 BATCH = 100
@@ -47,6 +48,7 @@ MAX_BACKOFF = 30.0
 # SIGTERM ends the process within 10 s, as process managers and rolling deploys expect.
 SHUTDOWN_GRACE_SECONDS = 5.0
 T = TypeVar("T")
+DATABASE_DOWN = (DatabaseUnavailable, *CONNECT_ERRORS)
 
 
 class DurableInbox:
@@ -125,13 +127,20 @@ class DurableInbox:
             backoff = 1.0
             if not updates:
                 continue
-            async with self.kefu.db.unit_of_work() as session:
-                await inbox.store(
-                    session,
-                    self._bot_id,
-                    [_incoming(u) for u in updates],
-                    now=self.kefu.clock.now(),
-                )
+            try:
+                async with self.kefu.db.unit_of_work() as session:
+                    await inbox.store(
+                        session,
+                        self._bot_id,
+                        [_incoming(u) for u in updates],
+                        now=self.kefu.clock.now(),
+                    )
+            except DATABASE_DOWN:
+                # Not confirmed (the offset stays): Telegram keeps them for the next poll.
+                logger.warning("could not store updates; polling again in %.0f s", backoff)
+                await _pause(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
             # Stored: the next poll, with this offset, tells Telegram to forget them.
             offset = updates[-1].update_id + 1
             self._arrived.set()
@@ -148,6 +157,7 @@ class DurableInbox:
         # Marked while the dispatcher was reading: its snapshot may still show them pending.
         finished: set[int] = set()
         slots = asyncio.Semaphore(CONCURRENCY)
+        down_pause = 1.0  # between reads of an inbox whose database is away
 
         async def drain(lane: Hashable) -> None:
             queue = queues[lane]
@@ -183,8 +193,19 @@ class DurableInbox:
             # Cleared before looking, so a batch stored while we look still wakes us.
             self._arrived.clear()
             finished.clear()
-            async with self.kefu.db.read_only() as session:
-                batch = await inbox.pending(session, self._bot_id, limit=BATCH + len(dispatched))
+            try:
+                async with self.kefu.db.read_only() as session:
+                    limit = BATCH + len(dispatched)
+                    batch = await inbox.pending(session, self._bot_id, limit=limit)
+            except DATABASE_DOWN:
+                # Nothing is lost meanwhile: what arrives waits at Telegram (or gets a 503).
+                logger.warning("could not read the inbox; trying again in %.0f s", down_pause)
+                await _pause(stop, down_pause)
+                down_pause = min(down_pause * 2, MAX_BACKOFF)
+                if stop.is_set():
+                    break
+                continue
+            down_pause = 1.0
             taken = dispatched | finished
             fresh = [
                 (update_id, payload) for update_id, payload in batch if update_id not in taken

@@ -160,7 +160,7 @@ async def test_health_and_metrics_follow_the_traffic(
 
 
 async def test_health_turns_503_while_the_database_is_away_and_200_when_it_is_back(
-    kefu_bot: RunningBot, kefu: Kefu
+    kefu_bot: RunningBot, kefu: Kefu, alice: SandboxUser
 ) -> None:
     if kefu.db.dialect != "postgresql":
         pytest.skip("a SQLite file cannot go away from under an open connection")
@@ -180,7 +180,24 @@ async def test_health_turns_503_while_the_database_is_away_and_200_when_it_is_ba
         status, body = await health()
         assert status == 503
         assert body["checks"]["database"]["ok"] is False
+        # Written meanwhile: Kefu cannot store it, answers 503, and Telegram keeps it.
+        await alice.send("/start")
+        await wait_for_webhook_error(kefu_bot)
     finally:
         await set_reachable(name, True)
     status, body = await health()
     assert status == 200, body
+    # Kefu rode out the outage: the message written during it is answered now.
+    await alice.chat.wait_for_text("privacy", timeout=20)
+
+
+async def wait_for_webhook_error(kefu_bot: RunningBot) -> None:
+    """Until Telegram's side records a failed delivery (getWebhookInfo's last_error_message)."""
+    url = f"{kefu_bot.sandbox.base_url}/bot{TOKEN}/getWebhookInfo"
+    async with aiohttp.ClientSession() as session, asyncio.timeout(10):
+        while True:
+            async with session.get(url) as answer:
+                info = (await answer.json())["result"]
+            if "503" in info.get("last_error_message", ""):
+                return
+            await asyncio.sleep(0.05)  # a polling interval, not a synchronisation guess
