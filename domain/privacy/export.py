@@ -164,6 +164,10 @@ def _ticket(ticket: Ticket, history: list[TicketEvent]) -> dict[str, Any]:
         "closed_at": _time(ticket.closed_at),
         "reopened_at": _time(ticket.reopened_at),
         "personal_data_erased_at": _time(ticket.personal_data_erased_at),
+        # An emergency's record: when it was raised, and what staff found and will change.
+        "emergency_at": _time(ticket.emergency_at),
+        "emergency_cause": ticket.emergency_cause,
+        "emergency_prevention": ticket.emergency_prevention,
         "history": [_event(event) for event in history],
     }
 

@@ -9,7 +9,6 @@ done by "automation: <rule id>", and the card in the topic shows it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,18 +19,22 @@ from telegram import Bot
 from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.services import Kefu
-from domain.desk import topics
 from domain.sla import alerts
 from domain.surveys import csat
-from sandbox.chatview import ChatView, text_of
+from sandbox.chatview import text_of
 from sandbox.client import SandboxClient, SandboxUser
-from sandbox.server import RunningSandbox
-from storage import customer_notes, customers, events, templates, tickets
+from storage import customer_notes, events, templates, tickets
 from storage.automation_models import AutomationFiring
-from storage.enums import EventKind, Language, Priority, TicketStatus, TicketType
+from storage.enums import EventKind, Priority, TicketStatus
 from storage.events import Actor
 from storage.models import TicketEvent
-from tests.conftest import AMY, LI_WEI, STAFF_CHAT_ID, TOKEN, RunningBot, accept_privacy
+from tests.conftest import AMY, LI_WEI, RunningBot, accept_privacy
+from tests.e2e.escalation import (
+    business_settings,
+    desk_with_managers,
+    open_ticket,
+    topic_of,
+)
 
 ESCALATION_CHAT_ID = -1001000000078
 MINUTE = timedelta(minutes=1)
@@ -118,16 +121,7 @@ note = "Low score: call the customer within a day."
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    config = tmp_path / "kefu.toml"
-    config.write_text(RULES, encoding="utf-8")
-    return Settings(
-        database_url=database_url,
-        staff_chat_id=STAFF_CHAT_ID,
-        admin_ids=[AMY.id],
-        timezone="Asia/Shanghai",
-        config=config,
-        rate_limit=False,
-    )
+    return business_settings(database_url, tmp_path, RULES, rate_limit=False)
 
 
 @pytest.fixture(autouse=True)
@@ -135,43 +129,7 @@ async def desk_in_use(
     kefu_bot: RunningBot, client: SandboxClient, staff_member: SandboxUser, admin: SandboxUser
 ) -> None:
     await client.set_limits(enabled=False)
-    # The sandbox numbers a new forum's first topic 1, General's id: a real staff chat has
-    # older messages.
-    await staff_member.send("Good morning, team!", chat_id=STAFF_CHAT_ID)
-    await client.create_group(
-        ESCALATION_CHAT_ID, "Managers", is_forum=False, members=[admin.id], admins=[admin.id]
-    )
-
-
-@pytest.fixture
-async def desk_bot(sandbox: RunningSandbox) -> AsyncIterator[Bot]:
-    async with Bot(
-        TOKEN, base_url=f"{sandbox.base_url}/bot", base_file_url=f"{sandbox.base_url}/file/bot"
-    ) as bot:
-        yield bot
-
-
-async def open_ticket(
-    kefu: Kefu, bot: Bot, customer: SandboxUser, type: TicketType = TicketType.REPAIR
-) -> tuple[int, str]:
-    """A consented customer's ticket as the intake stores it, announced to the desk."""
-    now = kefu.clock.now()
-    async with kefu.db.unit_of_work() as session:
-        person = await customers.get_or_create_by_telegram(
-            session, customer.id, now=now, language=Language.EN
-        )
-        await customers.record_consent(session, person, now=now, first_name="Alice")
-        ticket = await tickets.create(session, person, type, now=now, description="No hot water.")
-        ticket_id, number = ticket.id, ticket.number
-    await topics.announce_ticket(bot, kefu, ticket_id)
-    return ticket_id, number
-
-
-async def topic_of(kefu: Kefu, client: SandboxClient, ticket_id: int) -> ChatView:
-    async with kefu.db.read_only() as session:
-        ticket = await tickets.get(session, ticket_id)
-    assert ticket is not None and ticket.staff_topic_id is not None
-    return client.chat(STAFF_CHAT_ID).topic(ticket.staff_topic_id)
+    await desk_with_managers(client, staff_member, admin, ESCALATION_CHAT_ID)
 
 
 async def rules_caught_up(kefu: Kefu) -> bool:

@@ -9,7 +9,6 @@ scanner's own interval here is an hour, so an alarm that arrives came by the nud
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,12 +23,12 @@ from domain.desk import emergency
 from domain.sla import alerts
 from sandbox.chatview import ChatView, Message, text_of
 from sandbox.client import SandboxClient, SandboxUser
-from sandbox.server import RunningSandbox
 from storage import events, tickets
 from storage.enums import EventKind, TicketStatus
 from storage.events import Actor
 from storage.models import SlaAlert, Ticket
-from tests.conftest import AMY, LI_WEI, STAFF_CHAT_ID, TOKEN, RunningBot, accept_privacy
+from tests.conftest import LI_WEI, STAFF_CHAT_ID, RunningBot, accept_privacy
+from tests.e2e.escalation import business_settings, desk_with_managers
 from tests.e2e.helpers import business_today, wait_for_topic
 
 pytestmark = pytest.mark.both_databases
@@ -65,36 +64,14 @@ staff = [4242]
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    config = tmp_path / "kefu.toml"
-    config.write_text(CONFIG, encoding="utf-8")
-    return Settings(
-        database_url=database_url,
-        staff_chat_id=STAFF_CHAT_ID,
-        admin_ids=[AMY.id],
-        timezone="Asia/Shanghai",
-        config=config,
-    )
+    return business_settings(database_url, tmp_path, CONFIG)
 
 
 @pytest.fixture(autouse=True)
 async def desk_in_use(
     kefu_bot: RunningBot, client: SandboxClient, staff_member: SandboxUser, admin: SandboxUser
 ) -> None:
-    # WORKAROUND: the sandbox numbers a new forum's first topic 1, General's id (see
-    # tests/e2e/test_sla_alerts.py): a real staff chat has older messages.
-    await staff_member.send("Good morning, team!", chat_id=STAFF_CHAT_ID)
-    await client.create_group(
-        ESCALATION_CHAT_ID, "Managers", is_forum=False, members=[admin.id], admins=[admin.id]
-    )
-
-
-@pytest.fixture
-async def desk_bot(sandbox: RunningSandbox) -> AsyncIterator[Bot]:
-    """A second handle on Kefu's bot account, to run the scanner as its job would."""
-    async with Bot(
-        TOKEN, base_url=f"{sandbox.base_url}/bot", base_file_url=f"{sandbox.base_url}/file/bot"
-    ) as bot:
-        yield bot
+    await desk_with_managers(client, staff_member, admin, ESCALATION_CHAT_ID)
 
 
 def alarms(messages: list[Message]) -> list[Message]:

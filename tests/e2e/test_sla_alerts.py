@@ -8,7 +8,6 @@ after each move of the clock, which is what its job does every `scan_interval_se
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,16 +18,15 @@ from telegram import Bot
 from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.services import Kefu
-from domain.desk import topics
 from domain.sla import alerts
-from sandbox.chatview import ChatView, Message, text_of
+from sandbox.chatview import Message, text_of
 from sandbox.client import SandboxClient, SandboxUser
-from sandbox.server import RunningSandbox
-from storage import customers, events, tickets
-from storage.enums import EventKind, Language, TicketStatus, TicketType
+from storage import events, tickets
+from storage.enums import EventKind, TicketStatus
 from storage.events import Actor
 from storage.models import SlaAlert
-from tests.conftest import AMY, LI_WEI, STAFF_CHAT_ID, TOKEN, RunningBot
+from tests.conftest import AMY, LI_WEI, STAFF_CHAT_ID, RunningBot
+from tests.e2e.escalation import business_settings, desk_with_managers, open_ticket, topic_of
 
 pytestmark = pytest.mark.both_databases
 
@@ -53,59 +51,14 @@ resolution = "4h"
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The bot of these tests runs with the policy above."""
-    config = tmp_path / "kefu.toml"
-    config.write_text(SLA_CONFIG, encoding="utf-8")
-    return Settings(
-        database_url=database_url,
-        staff_chat_id=STAFF_CHAT_ID,
-        admin_ids=[AMY.id],
-        timezone="Asia/Shanghai",
-        config=config,
-    )
+    return business_settings(database_url, tmp_path, SLA_CONFIG)
 
 
 @pytest.fixture(autouse=True)
 async def staff_chat_in_use(
     kefu_bot: RunningBot, client: SandboxClient, staff_member: SandboxUser, admin: SandboxUser
 ) -> None:
-    # WORKAROUND: the sandbox numbers a new forum's first topic 1, which is the General topic's
-    # id, so messages sent into it land in General. A real staff chat has older messages.
-    await staff_member.send("Good morning, team!", chat_id=STAFF_CHAT_ID)
-    await client.create_group(
-        ESCALATION_CHAT_ID, "Managers", is_forum=False, members=[admin.id], admins=[admin.id]
-    )
-
-
-@pytest.fixture
-async def desk_bot(sandbox: RunningSandbox) -> AsyncIterator[Bot]:
-    """A second handle on Kefu's bot account, to run the scanner as its job would."""
-    async with Bot(
-        TOKEN, base_url=f"{sandbox.base_url}/bot", base_file_url=f"{sandbox.base_url}/file/bot"
-    ) as bot:
-        yield bot
-
-
-async def open_ticket(kefu: Kefu, bot: Bot, customer: SandboxUser) -> tuple[int, str]:
-    """A consented customer's repair ticket as the intake stores it, announced to the desk."""
-    now = kefu.clock.now()
-    async with kefu.db.unit_of_work() as session:
-        person = await customers.get_or_create_by_telegram(
-            session, customer.id, now=now, language=Language.EN
-        )
-        await customers.record_consent(session, person, now=now, first_name="Alice")
-        ticket = await tickets.create(
-            session, person, TicketType.REPAIR, now=now, description="No hot water."
-        )
-        ticket_id, number = ticket.id, ticket.number
-    await topics.announce_ticket(bot, kefu, ticket_id)
-    return ticket_id, number
-
-
-async def topic_of(kefu: Kefu, client: SandboxClient, ticket_id: int) -> ChatView:
-    async with kefu.db.read_only() as session:
-        ticket = await tickets.get(session, ticket_id)
-    assert ticket is not None and ticket.staff_topic_id is not None
-    return client.chat(STAFF_CHAT_ID).topic(ticket.staff_topic_id)
+    await desk_with_managers(client, staff_member, admin, ESCALATION_CHAT_ID)
 
 
 def alerts_in(messages: list[Message], number: str | None = None) -> list[str]:
