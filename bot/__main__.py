@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.instance import AnotherInstance
 from bot.logs import setup_logging
 from storage.db import DatabaseUnavailable
 
@@ -321,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         token = settings.bot_token
-        setup_logging(settings.log_level, secrets=[token.get_secret_value()] if token else [])
+        secrets = [value.get_secret_value() for value in (token, settings.webhook_secret) if value]
+        setup_logging(settings.log_level, secrets=secrets)
         asyncio.run(COMMANDS[args.command](settings, args))
     except BadArguments as error:
         print(f"kefu {args.command}: {error}", file=sys.stderr)
@@ -332,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnavailable as error:
         print(f"Database error: {error}", file=sys.stderr)
         return 3
+    except AnotherInstance as error:
+        print(f"Not started: {error}", file=sys.stderr)
+        return 5
     except InvalidToken:
         print("Telegram rejected KEFU_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ from bot.app import build_application, on_startup
 from bot.context import KefuApplication
 from bot.health import Health
 from bot.inbox import DurableInbox
+from bot.instance import InboxLease
 from bot.services import Kefu
 from bot.web import build_web_app
 from domain.desk import jobs as desk_jobs
@@ -120,6 +121,8 @@ async def _running(
     )
     updates = DurableInbox(application, kefu, poll_timeout=poll_timeout)
     async with application:
+        lease = InboxLease(kefu, application.bot.id)
+        await lease.acquire()  # before anything is sent: a second instance stops here
         await on_startup(application)
         await application.start()
         await desk_jobs.recover(application.bot, kefu)
@@ -132,10 +135,12 @@ async def _running(
             first=FORGET_EVERY,
             name="inbox:forget_old",
         )
+        lease.schedule(application.job_queue)
         try:
             yield application, updates
         finally:
             await application.stop()
+            await lease.release()
             await kefu.db.dispose()
 
 

@@ -344,3 +344,16 @@ class ReportDelivery(Base):
     delivered: Mapped[int] = mapped_column(default=0, server_default="0")  # messages sent so far
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class Lease(Base):
+    """Work only one Kefu process may do at a time, held by one and renewed while it lives: the
+    inbox of a bot (`inbox:<bot id>`), until instances share it by chat. A lease not renewed
+    by `expires_at` is free again (its holder died)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(255))  # "host:pid:nonce"
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -103,7 +103,9 @@ def test_the_topic_title_carries_the_emergency_within_telegrams_limit(
     status: TicketStatus, emergency: bool, ending: str
 ) -> None:
     t = Catalogs().for_language("en")
-    customer = SimpleNamespace(has_consented=True, first_name="Alice", telegram_id=1001)
+    customer = SimpleNamespace(
+        has_consented=True, first_name="Alice", display_name=None, telegram_id=1001
+    )
     ticket = SimpleNamespace(
         number="K-000001",
         type=TicketType.REPAIR,

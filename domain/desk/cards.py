@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.services import Kefu
 from bot.shown_messages import Shown, as_shown
 from domain.desk.card import card_keyboard, card_tags, render_card, staff_translator, topic_name
+from domain.desk.topic_edits import edit_card, rename_topic
 from storage import tickets
 
 logger = logging.getLogger("kefu.desk")
@@ -61,11 +62,7 @@ async def _show(bot: Bot, kefu: Kefu, ticket_id: int, due_at: datetime) -> bool:
     keyboard = card_keyboard(t, ticket)
     title = topic_name(t, ticket)
     if title != ticket.staff_topic_title:
-        try:
-            await bot.edit_forum_topic(chat_id, thread, name=title)
-        except BadRequest as error:
-            if "not_modified" not in error.message.lower().replace(" ", "_"):  # named so already
-                raise
+        await rename_topic(bot, chat_id, thread, title)
     message_id = ticket.staff_card_message_id
     if message_id is None:
         posted = await bot.send_message(
@@ -77,13 +74,7 @@ async def _show(bot: Bot, kefu: Kefu, ticket_id: int, due_at: datetime) -> bool:
         )
         message_id = posted.message_id
     elif kefu.shown.get(chat_id, message_id) != (wanted := Shown(as_shown(card, True), keyboard)):
-        try:
-            await bot.edit_message_text(
-                card, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard
-            )
-        except BadRequest as error:
-            if "not modified" not in error.message.lower():  # another instance got there first
-                raise
+        await edit_card(bot, chat_id, message_id, card, keyboard)  # another may have already
         kefu.shown.note(chat_id, message_id, wanted)
     async with kefu.db.unit_of_work() as session:
         await tickets.card_shown(session, ticket_id, due_at, title=title, message_id=message_id)

@@ -12,14 +12,15 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from bot.i18n import Translator
 from bot.services import Kefu
 from domain.desk import lifecycle
 from domain.desk.card import card_keyboard, card_tags, render_card, staff_translator, topic_name
+from domain.desk.topic_edits import edit_card, rename_topic
 from storage import attachments, erasure, events, tickets
 from storage.enums import AttachmentKind, EventKind
 from storage.models import Attachment, TicketEvent
@@ -182,7 +183,7 @@ async def _show_erased(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
     card = render_card(kefu, t, ticket, await card_tags(kefu, ticket))
     keyboard = card_keyboard(t, ticket)
     try:
-        await bot.edit_forum_topic(chat_id, thread, name=topic_name(t, ticket))
+        await rename_topic(bot, chat_id, thread, topic_name(t, ticket))
         if ticket.staff_card_message_id is None:  # announced before cards were remembered
             await bot.send_message(
                 chat_id,
@@ -192,7 +193,7 @@ async def _show_erased(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
                 message_thread_id=thread,
             )
         else:
-            await _edit(bot, chat_id, ticket.staff_card_message_id, card, keyboard)
+            await edit_card(bot, chat_id, ticket.staff_card_message_id, card, keyboard)
         await bot.send_message(chat_id, said, message_thread_id=thread)
     except TelegramError as error:
         # The record is anonymous either way; the lease runs out and the job tries again.
@@ -200,15 +201,3 @@ async def _show_erased(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
         return
     async with kefu.db.unit_of_work() as session:
         await erasure.notice_done(session, ticket_id, title=topic_name(t, ticket))
-
-
-async def _edit(
-    bot: Bot, chat_id: int, message_id: int, text: str, keyboard: InlineKeyboardMarkup
-) -> None:
-    try:
-        await bot.edit_message_text(
-            text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard
-        )
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():  # a retry after a cut-short notice
-            raise

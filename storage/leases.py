@@ -1,0 +1,56 @@
+"""Leases: work one process at a time may do (see `storage.models.Lease`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import dialects
+from storage.models import Lease
+
+
+async def claim(
+    session: AsyncSession,
+    name: str,
+    holder: str,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    holder_is_gone: Callable[[str], bool] = lambda _holder: False,
+) -> Lease | None:
+    """Take the lease for `holder`; None if taken, else the lease someone else holds.
+
+    A lease whose holder let it lapse, or which `holder_is_gone` says is dead (a process of
+    this machine that no longer runs), is taken over at once."""
+    await session.execute(
+        dialects.insert(session, Lease)
+        .values(name=name, holder=holder, acquired_at=now, expires_at=now + ttl)
+        .on_conflict_do_nothing(index_elements=[Lease.name])
+    )
+    lease = await session.scalar(select(Lease).where(Lease.name == name).with_for_update())
+    assert lease is not None
+    if lease.holder == holder:
+        lease.expires_at = now + ttl
+        return None
+    if lease.expires_at <= now or holder_is_gone(lease.holder):
+        lease.holder, lease.acquired_at, lease.expires_at = holder, now, now + ttl
+        return None
+    return lease
+
+
+async def renew(
+    session: AsyncSession, name: str, holder: str, *, now: datetime, ttl: timedelta
+) -> bool:
+    """Extend the lease; False if `holder` does not hold it any more."""
+    lease = await session.scalar(select(Lease).where(Lease.name == name).with_for_update())
+    if lease is None or lease.holder != holder:
+        return False
+    lease.expires_at = now + ttl
+    return True
+
+
+async def release(session: AsyncSession, name: str, holder: str) -> None:
+    await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))

@@ -1,0 +1,53 @@
+"""One Kefu instance per bot inbox, for now: a second one on the same database refuses to
+start, saying why, instead of handling the same updates twice; once the first has stopped, or
+died on this machine, the next one starts at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox.client import SandboxClient
+from sandbox.server import RunningSandbox
+from tests.conftest import STAFF_CHAT_ID
+from tests.reliability.process import KefuProcess
+
+
+def second(sandbox: RunningSandbox, database_url: str, tmp_path: Path) -> KefuProcess:
+    return KefuProcess(
+        sandbox.base_url,
+        database_url,
+        tmp_path / "second.log",
+        KEFU_STAFF_CHAT_ID=str(STAFF_CHAT_ID),
+    )
+
+
+async def test_a_second_instance_refuses_to_start_until_the_first_is_gone(
+    kefu: KefuProcess,
+    sandbox: RunningSandbox,
+    client: SandboxClient,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    await kefu.start()
+    await kefu.ready()
+    other = second(sandbox, database_url, tmp_path)
+    try:
+        await other.start()
+        assert other.process is not None
+        assert await other.process.wait() == 5
+        assert other.log_lines("Not started: another Kefu instance")
+
+        # A clean stop lets go of the inbox: the next one starts.
+        assert await kefu.stop() == 0
+        await other.start()
+        await other.ready()
+        alice = await client.create_user(1001, "Alice", language_code="en")
+        await alice.send("/help")
+        await alice.chat.wait_for_text("How Kefu works")
+
+        # One killed on this machine is seen to be gone at once: no wait for its lease.
+        await other.kill()
+        await kefu.start()
+        await kefu.ready()
+    finally:
+        await other.close()
