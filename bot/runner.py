@@ -53,8 +53,10 @@ async def run_polling(
 ) -> None:
     running = _running(kefu, token, base_url, base_file_url, poll_timeout=poll_timeout)
     async with running as (application, updates):
+        # /healthz and /metrics only when asked for: else no heartbeat queries every 10 s.
         listen = kefu.settings.listen_address if kefu.settings.listen else None
-        async with _serving(build_web_app(_health(application)), listen):
+        app = build_web_app(_health(application)) if listen is not None else None
+        async with _serving(app, listen):
             logger.info("Kefu is running", extra={"fields": {"bot": application.bot.username}})
             if ready is not None:
                 ready.set()
@@ -145,9 +147,11 @@ async def _running(
 
 
 @contextlib.asynccontextmanager
-async def _serving(app: web.Application, listen: tuple[str, int] | None) -> AsyncIterator[None]:
-    """`app` served on `listen` (nothing when None) until the block ends."""
-    if listen is None:
+async def _serving(
+    app: web.Application | None, listen: tuple[str, int] | None
+) -> AsyncIterator[None]:
+    """`app` served on `listen` (nothing when either is None) until the block ends."""
+    if app is None or listen is None:
         yield
         return
     runner = web.AppRunner(app, access_log=None)  # the access log would hold no secret, but
