@@ -292,6 +292,9 @@ async def kill_while_alerts_come_due(kefu: KefuProcess, watch: Watch, rng: rando
         await watch.staff.catch_up()
         await kefu.start(clock_offset=offset)
         if run % 3 < 2:
+            # Its 5 s watch starts once Kefu polls: a loaded machine can take longer than
+            # that to import and start, and every kill would land before the first scan.
+            await kefu.ready()
             await until_an_alert_reaches(kefu, watch.staff, [TOPIC, GENERAL][run % 3])
         else:
             await kefu.runs_for(rng.uniform(0.2, 3.0))
