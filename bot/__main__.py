@@ -22,6 +22,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.config import ConfigError, Settings, load_settings
 from bot.instance import AnotherInstance
 from bot.logs import setup_logging
+from bot.shared_budget import RedisUnavailable
 from storage.db import DatabaseUnavailable
 
 if TYPE_CHECKING:  # the runner imports the whole bot: only `run` needs it
@@ -322,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         token = settings.bot_token
-        secrets = [value.get_secret_value() for value in (token, settings.webhook_secret) if value]
+        secrets = [
+            value.get_secret_value()
+            for value in (token, settings.webhook_secret, settings.redis_url)
+            if value
+        ]
         setup_logging(settings.log_level, secrets=secrets)
         asyncio.run(COMMANDS[args.command](settings, args))
     except BadArguments as error:
@@ -333,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except DatabaseUnavailable as error:
         print(f"Database error: {error}", file=sys.stderr)
+        return 3
+    except RedisUnavailable as error:
+        print(f"Not started: {error}", file=sys.stderr)
         return 3
     except AnotherInstance as error:
         print(f"Not started: {error}", file=sys.stderr)

@@ -10,6 +10,7 @@ from bot.persistence import DatabasePersistence, DurableStepsApplication
 from bot.preflight import require_staff_desk
 from bot.send_budget import LaneRateLimiter
 from bot.services import Kefu
+from bot.shared_budget import Budgets, LocalBudgets
 from domain.automation import jobs as automation_jobs
 from domain.campaigns import jobs as campaign_jobs
 from domain.care import events as care_events
@@ -39,6 +40,7 @@ def build_application(
     base_url: str | None = None,
     base_file_url: str | None = None,
     rate_limit: bool = True,
+    budgets: Budgets | None = None,
 ) -> KefuApplication:
     # No Updater: updates arrive through bot.inbox.DurableInbox, which stores them first.
     builder = (
@@ -54,8 +56,9 @@ def build_application(
         builder = builder.base_file_url(base_file_url)
     # Queue sends within Telegram's limits (unless `rate_limit` is off), relays behind everything
     # else, and retry a 429 after retry_after a few times instead of failing the handler (PTB's
-    # default passes the first 429 through).
-    builder = builder.rate_limiter(LaneRateLimiter(max_retries=3, limits=rate_limit))
+    # default passes the first 429 through). `budgets`: shared by every instance (Redis).
+    budgets = budgets or LocalBudgets(limits=rate_limit)
+    builder = builder.rate_limiter(LaneRateLimiter(max_retries=3, budgets=budgets))
     builder = builder.defaults(Defaults(tzinfo=kefu.timezone)).persistence(
         DatabasePersistence(kefu.db, kefu.clock.now)
     )

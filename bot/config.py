@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     webhook_max_connections: int = Field(40, ge=1, le=100)
     # host:port of the webhook, /healthz and /metrics; in polling mode, set it to serve those two.
     listen: str | None = None
+    # Redis (redis://host:6379/0), for one send budget shared by every instance: Telegram's
+    # limits belong to the token. Unset, each instance paces itself. A URL may hold a password.
+    redis_url: SecretStr | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -90,6 +93,13 @@ class Settings(BaseSettings):
         """Where to listen: `listen`, or 127.0.0.1:8080."""
         host, _, port = (self.listen or DEFAULT_LISTEN).rpartition(":")
         return host.strip("[]") or "0.0.0.0", int(port)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.match(r"^(rediss?|unix)://", value.get_secret_value()):
+            raise ValueError("is not a Redis address like redis://127.0.0.1:6379/0")
+        return value
 
     @field_validator("webhook_url")
     @classmethod

@@ -1,21 +1,35 @@
-"""One Kefu process per bot inbox, for now: the lease that makes a second one refuse to start.
+"""This Kefu process among others on one database: who it is, the polling it alone may do, and
+the scheduled jobs one instance at a time runs.
 
-Every instance handles whatever the inbox holds, so two on one database would handle the same
-updates twice (and Telegram lets only one of them poll). Until instances share the inbox by
-chat, the inbox is leased (`storage.leases`): the running instance renews it every
-`RENEW_EVERY`, and one that finds it held by a live other stops with `AnotherInstance`. A
-holder that died is recognised at once when it ran on this machine (its pid is gone, or is the
-new process's own: a restarted container), and otherwise when its lease lapses after `TTL`.
+Several instances share one PostgreSQL database; a SQLite file serves one instance, which holds
+the lease `instance:<bot id>` so that a second one refuses to start (`AnotherInstance`).
+On PostgreSQL, instances share the inbox chat by chat (`bot.lanes`), and two things need more:
+- **Polling.** Telegram hands updates to one poller (a second gets Conflict), so a polling
+  instance holds the lease `poller:<bot id>`, and a second one refuses to start: several
+  instances run with `--webhook`.
+- **Scheduled jobs.** Each instance schedules every job, and a run first takes the job's lease
+  (`job:<name>`), so a job runs on one instance at a time. What a job does was built to resume
+  after a crash: it claims its work in the database (an alert row, an outbox row, a period), so
+  runs one after another on different instances do each thing once, like runs before and after
+  a restart.
+
+A lease is renewed while its holder works and lapses `TTL` after its last renewal. A holder
+that died is recognised at once when it ran on this machine (its pid is gone, or is this
+process's own: a restarted container), so a restart need not wait out its predecessor's lease.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from storage import leases
 from storage.models import Lease
@@ -29,59 +43,71 @@ logger = logging.getLogger("kefu.instance")
 
 TTL = timedelta(seconds=30)
 RENEW_EVERY = 10.0  # seconds: two renewals may fail before the lease lapses
+T = TypeVar("T")
+# (Kefu, lease) -> runs of it under way in this process, and the task renewing its lease.
+_local_runs: dict[tuple[int, str], tuple[int, asyncio.Task[None]]] = {}
+
+
+@functools.cache
+def this_instance() -> str:
+    """This process's name in leases: "host:pid:nonce" (the nonce tells a reused pid apart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def shares_the_database(kefu: Kefu) -> bool:
+    """Whether other instances may run on this database: on PostgreSQL. A SQLite file serves
+    one instance (`ExclusiveLease`), which then needs no lease for its chats or its jobs."""
+    return kefu.db.dialect == "postgresql"
 
 
 class AnotherInstance(Exception):
-    """Another live Kefu process takes this bot's updates from this database."""
+    """Another live Kefu process holds what this one needs to run alone."""
 
-    def __init__(self, lease: Lease) -> None:
+    def __init__(self, lease: Lease, why: str) -> None:
         self.lease = lease
         super().__init__(
-            f"another Kefu instance ({lease.holder.rsplit(':', 1)[0]}) takes this bot's "
-            f"updates on this database, since {lease.acquired_at:%Y-%m-%d %H:%M:%S} UTC. "
-            "Stop it first: one instance handles a bot's inbox (if it died on another "
-            f"machine, its claim lapses {int(TTL.total_seconds())} s after its last sign of life)."
+            f"another Kefu instance ({lease.holder.rsplit(':', 1)[0]}) runs on this database, "
+            f"since {lease.acquired_at:%Y-%m-%d %H:%M:%S} UTC, and {why}. Stop it first (if it "
+            f"died on another machine, its claim lapses {int(TTL.total_seconds())} s after "
+            "its last sign of life)."
         )
 
 
-class InboxLease:
-    def __init__(self, kefu: Kefu, bot_id: int) -> None:
-        self.kefu = kefu
-        self.name = f"inbox:{bot_id}"
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+class ExclusiveLease:
+    """What only one instance may do: polling the bot (Telegram hands updates to one poller),
+    and running at all on SQLite."""
+
+    def __init__(self, kefu: Kefu, name: str, why: str) -> None:
+        self.kefu, self.name, self.why = kefu, name, why
+
+    @classmethod
+    def needed(cls, kefu: Kefu, bot_id: int, *, polling: bool) -> ExclusiveLease | None:
+        if not shares_the_database(kefu):
+            why = "a SQLite database serves one instance (several share a PostgreSQL one)"
+            return cls(kefu, f"instance:{bot_id}", why)
+        if polling:
+            why = (
+                "it polls this bot, and Telegram hands a bot's updates to one poller (several "
+                "instances run with --webhook)"
+            )
+            return cls(kefu, f"poller:{bot_id}", why)
+        return None
 
     async def acquire(self) -> None:
-        """Take the inbox, or raise `AnotherInstance`."""
+        """Take it, or raise `AnotherInstance`."""
         async with self.kefu.db.unit_of_work() as session:
             held = await leases.claim(
-                session,
-                self.name,
-                self.holder,
-                now=self.kefu.clock.now(),
-                ttl=TTL,
-                holder_is_gone=holder_is_gone,
+                session, self.name, this_instance(), ttl=TTL, holder_is_gone=holder_is_gone
             )
         if held is not None:
-            raise AnotherInstance(held)
+            raise AnotherInstance(held, self.why)
 
     async def renew(self, _context: CallbackContext | None = None) -> None:
-        try:
-            async with self.kefu.db.unit_of_work() as session:
-                kept = await leases.renew(
-                    session, self.name, self.holder, now=self.kefu.clock.now(), ttl=TTL
-                )
-        except Exception:  # the database is away: the health check says so; try again
-            logger.warning("could not renew the inbox lease", exc_info=True)
-            return
-        if not kept:
-            logger.error("another instance took over this bot's inbox: this one was stalled")
+        if not await _renew(self.kefu, self.name):
+            logger.error("another instance took over %s: this one was stalled", self.name)
 
     async def release(self) -> None:
-        try:
-            async with self.kefu.db.unit_of_work() as session:
-                await leases.release(session, self.name, self.holder)
-        except Exception:  # it lapses by itself
-            logger.warning("could not release the inbox lease; it lapses in %s", TTL)
+        await _release(self.kefu, self.name)
 
     def schedule(self, job_queue: JobQueue) -> None:
         job_queue.run_repeating(
@@ -89,8 +115,85 @@ class InboxLease:
         )
 
 
+async def run_exclusively(kefu: Kefu, job: str, work: Callable[[], Awaitable[T]]) -> T | None:
+    """`work()` if no other instance is running `job` now (None otherwise): its lease is held,
+    and renewed, for as long as the work runs, and given back after it."""
+    if not shares_the_database(kefu):
+        return await work()  # the only instance: its jobs' own locks order its runs
+    name = f"job:{job}"
+    key = (id(kefu), name)
+    if key not in _local_runs:  # runs of this process overlap as they always did (the jobs'
+        async with kefu.db.unit_of_work() as session:  # own locks order them): one lease
+            held = await leases.claim(
+                session, name, this_instance(), ttl=TTL, holder_is_gone=holder_is_gone
+            )
+        if held is not None:
+            return None
+        _local_runs[key] = (0, asyncio.create_task(_keep_renewed(kefu, name)))
+    count, renewing = _local_runs[key]
+    _local_runs[key] = (count + 1, renewing)
+    try:
+        return await work()
+    finally:
+        count, renewing = _local_runs[key]
+        if count > 1:
+            _local_runs[key] = (count - 1, renewing)
+        else:
+            del _local_runs[key]
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            await _release(kefu, name)
+
+
+def exclusive_job(
+    job: str,
+) -> Callable[[Callable[[CallbackContext], Awaitable[None]]], Callable[..., Awaitable[None]]]:
+    """A PTB job callback that runs on one instance at a time (`run_exclusively`); a run that
+    finds another instance at it is skipped, the next interval tries again."""
+
+    def wrap(
+        callback: Callable[[CallbackContext], Awaitable[None]],
+    ) -> Callable[[CallbackContext], Awaitable[None]]:
+        @functools.wraps(callback)
+        async def exclusive(context: CallbackContext) -> None:
+            kefu: Kefu = context.bot_data.kefu
+            await run_exclusively(kefu, job, lambda: callback(context))
+
+        return exclusive
+
+    return wrap
+
+
+async def _keep_renewed(kefu: Kefu, name: str) -> None:
+    while True:
+        await asyncio.sleep(RENEW_EVERY)  # a timer, not a synchronisation: renewal is periodic
+        if not await _renew(kefu, name):
+            logger.error("lost the lease %s while holding it: this instance was stalled", name)
+            return
+
+
+async def _renew(kefu: Kefu, name: str) -> bool:
+    try:
+        async with kefu.db.unit_of_work() as session:
+            return await leases.renew(session, name, this_instance(), ttl=TTL)
+    except Exception:  # the database is away: the health check says so; try again
+        logger.warning("could not renew the lease %s", name, exc_info=True)
+        return True
+
+
+async def _release(kefu: Kefu, name: str) -> None:
+    try:
+        async with kefu.db.unit_of_work() as session:
+            await leases.release(session, name, this_instance())
+    except Exception:  # it lapses by itself
+        logger.warning("could not release the lease %s; it lapses in %s", name, TTL)
+
+
 def holder_is_gone(holder: str) -> bool:
     """Whether `holder` ("host:pid:nonce") was a process of this machine that is no more."""
+    if holder == this_instance():
+        return False
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
-from telegram.ext import Application, BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, ConversationHandler, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from storage import flow_state
@@ -49,17 +49,62 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self._conversations: dict[tuple[str, str], str | None] = {}  # (handler, key) -> state
         self._users: dict[int, bytes | None] = {}  # user id -> pickled user_data, None: drop
         self._writing = asyncio.Lock()
+        # Conversations under way as this process knows them: (handler, key) of each.
+        self._under_way: set[tuple[str, tuple[Any, ...]]] = set()
 
     async def get_conversations(self, name: str) -> ConversationDict:
         async with self._db.read_only() as session:
             saved = await flow_state.conversations(session, name)
-        return {tuple(json.loads(key)): json.loads(state) for key, state in saved.items()}
+        loaded = {tuple(json.loads(key)): json.loads(state) for key, state in saved.items()}
+        self._under_way |= {(name, key) for key in loaded}
+        return loaded
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         state = None if new_state is None else json.dumps(new_state)
         self._conversations[(name, json.dumps(list(key)))] = state
+        if new_state is None:
+            self._under_way.discard((name, tuple(key)))
+        else:
+            self._under_way.add((name, tuple(key)))
+
+    def under_way(self, key: tuple[Any, ...]) -> bool:
+        """Whether a conversation with `key` ((chat id, user id)) is under way here."""
+        return any(known == key for _name, known in self._under_way)
+
+    async def reload(self, application: Application, chat_id: int, user_id: int) -> None:
+        """Read one person's flow in one chat (its steps, its answers) back from the database,
+        in place of what this process holds: another instance may have taken it further
+        (`bot.lanes`). PTB keeps both in memory and offers no reload for conversations, so the
+        conversation handlers' own dicts are set, without marking anything to write back."""
+        key = (chat_id, user_id)
+        handlers = persistent_conversations(application)
+        async with self._db.read_only() as session:
+            states = {
+                handler.name: await flow_state.conversation_of(
+                    session, handler.name, json.dumps(list(key))
+                )
+                for handler in handlers
+                if handler.name
+            }
+            blob = await flow_state.user_data_of(session, user_id)
+        for handler in handlers:
+            state = states.get(handler.name or "")
+            conversations = handler._conversations  # PTB has no reload
+            if state is None:
+                conversations.data.pop(key, None)
+                self._under_way.discard((handler.name or "", key))
+            else:
+                conversations.update_no_track({key: json.loads(state)})
+                self._under_way.add((handler.name or "", key))
+        users = application._user_data  # the mapping PTB fills from get_user_data
+        try:
+            users[user_id] = pickle.loads(blob) if blob else application.context_types.user_data()
+        except Exception:  # a draft from an older version of the code: start afresh
+            logger.warning("dropping unreadable flow state of user %s", user_id)
+            users[user_id] = application.context_types.user_data()
+        self._written[user_id] = _digest(blob)
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         async with self._db.read_only() as session:
@@ -155,6 +200,15 @@ class DurableStepsApplication(Application):  # type: ignore[type-arg]
         await super().update_persistence()
         if isinstance(self.persistence, DatabasePersistence):
             await self.persistence.write_pending()
+
+
+def persistent_conversations(application: Application) -> list[ConversationHandler]:
+    return [
+        handler
+        for group in application.handlers.values()
+        for handler in group
+        if isinstance(handler, ConversationHandler) and handler.persistent
+    ]
 
 
 def _digest(blob: bytes | None) -> bytes:

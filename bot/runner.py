@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from telegram import Update
@@ -22,11 +23,15 @@ from bot.app import build_application, on_startup
 from bot.context import KefuApplication
 from bot.health import Health
 from bot.inbox import DurableInbox
-from bot.instance import InboxLease
+from bot.instance import ExclusiveLease, run_exclusively
 from bot.services import Kefu
+from bot.shared_budget import Budgets
 from bot.web import build_web_app
 from domain.desk import jobs as desk_jobs
 from domain.reports import delivery as report_delivery
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 logger = logging.getLogger("kefu")
 FORGET_EVERY = 3600.0  # seconds between clean-ups of handled inbox rows
@@ -51,7 +56,9 @@ async def run_polling(
     poll_timeout: int = 10,
     ready: asyncio.Event | None = None,
 ) -> None:
-    running = _running(kefu, token, base_url, base_file_url, poll_timeout=poll_timeout)
+    running = _running(
+        kefu, token, base_url, base_file_url, polling=True, poll_timeout=poll_timeout
+    )
     async with running as (application, updates):
         # /healthz and /metrics only when asked for: else no heartbeat queries every 10 s.
         listen = kefu.settings.listen_address if kefu.settings.listen else None
@@ -73,7 +80,8 @@ async def run_webhook(
     base_file_url: str | None = None,
     ready: asyncio.Event | None = None,
 ) -> None:
-    async with _running(kefu, token, base_url, base_file_url) as (application, updates):
+    running = _running(kefu, token, base_url, base_file_url, polling=False)
+    async with running as (application, updates):
         app = build_web_app(_health(application), updates, webhook.secret)
         handling = asyncio.Event()  # set once the server no longer takes updates
         serving = asyncio.create_task(updates.serve(handling))
@@ -111,25 +119,34 @@ async def _running(
     base_url: str | None,
     base_file_url: str | None,
     *,
+    polling: bool,
     poll_timeout: int = 10,
 ) -> AsyncIterator[tuple[KefuApplication, DurableInbox]]:
     """The application started, with its jobs, until the block ends; then stopped."""
+    redis, budgets = await _shared_budget(kefu, token)
     application = build_application(
         kefu,
         token,
         base_url=base_url,
         base_file_url=base_file_url,
         rate_limit=kefu.settings.rate_limit,
+        budgets=budgets,
     )
     updates = DurableInbox(application, kefu, poll_timeout=poll_timeout)
     async with application:
-        lease = InboxLease(kefu, application.bot.id)
-        await lease.acquire()  # before anything is sent: a second instance stops here
+        # Before anything is sent: a second poller, or a second instance on SQLite, stops here.
+        lease = ExclusiveLease.needed(kefu, application.bot.id, polling=polling)
+        if lease is not None:
+            await lease.acquire()
         await on_startup(application)
         await application.start()
         await desk_jobs.recover(application.bot, kefu)
         # A scheduled report that came due while Kefu was down goes out now, beside the updates.
-        application.create_task(report_delivery.send_due(application.bot, kefu))
+        application.create_task(
+            run_exclusively(
+                kefu, "reports:scheduled", lambda: report_delivery.send_due(application.bot, kefu)
+            )
+        )
         assert application.job_queue is not None
         application.job_queue.run_repeating(
             lambda _context: updates.forget_old(),
@@ -137,13 +154,28 @@ async def _running(
             first=FORGET_EVERY,
             name="inbox:forget_old",
         )
-        lease.schedule(application.job_queue)
+        if lease is not None:
+            lease.schedule(application.job_queue)
         try:
             yield application, updates
         finally:
             await application.stop()
-            await lease.release()
+            if lease is not None:
+                await lease.release()
             await kefu.db.dispose()
+            if redis is not None:
+                await redis.aclose()
+
+
+async def _shared_budget(kefu: Kefu, token: str) -> tuple[Redis | None, Budgets | None]:
+    """With KEFU_REDIS_URL, the Redis client and the budget every instance shares through it;
+    without, (None, None): the application keeps this process's own."""
+    if kefu.settings.redis_url is None:
+        return None, None
+    from bot import redis_budget  # only here: the Redis client library is slow to import
+
+    redis = await redis_budget.connect(kefu.settings.redis_url)
+    return redis, redis_budget.RedisBudgets(redis, token)
 
 
 @contextlib.asynccontextmanager

@@ -8,10 +8,12 @@ a time waits, and it takes a token only while `RESERVE` more are left, which sta
 everything else. Under a flood the copies thus use what the budget can spare, and, as the desk
 merges what piles up meanwhile (`domain.desk.relay`), few posts carry all of it.
 
-This is PTB's `BaseRateLimiter` (as its `AIORateLimiter`, on aiolimiter's leaky buckets: 30
-messages a second in all, 20 a minute per group), with the lanes added and a 429 retried after
-Telegram's `retry_after`. Without `limits` (tests, benches with Telegram's limits off) nothing is
-throttled, but the lanes' arguments are still accepted, so calling code is the same either way.
+This is PTB's `BaseRateLimiter` (as its `AIORateLimiter`, on leaky buckets: 30 messages a
+second in all, 20 a minute per group), with the lanes added and a 429 retried after Telegram's
+`retry_after`. The buckets are this process's, or every instance's through Redis
+(`bot.shared_budget`). With `LocalBudgets(limits=False)` (tests, benches with Telegram's limits
+off) nothing is throttled, but the lanes' arguments are still accepted, so calling code is the
+same either way.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot
 from telegram.constants import FloodLimit
 from telegram.error import (
@@ -39,23 +40,19 @@ from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.metrics import SEND_BUDGET_WAIT, TELEGRAM_ERRORS
 from bot.retry import retry_after_seconds
+from bot.shared_budget import GROUP_PERIOD, Budgets, LocalBudgets
 
 RELAY = {"lane": "relay"}  # `rate_limit_args` of a copy of a customer's message
 RESERVE = 5  # tokens of a group's budget that relays leave for everything else
-GROUP_PERIOD = 60.0
 
 Callback = Callable[..., Coroutine[Any, Any, Any]]
 
 
 class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
-    def __init__(self, *, max_retries: int, limits: bool = True) -> None:
-        self._overall = AsyncLimiter(FloodLimit.MESSAGES_PER_SECOND, 1) if limits else None
-        self._group_rate = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP if limits else 0
-        self._groups: dict[int | str, AsyncLimiter] = {}
+    def __init__(self, *, max_retries: int, budgets: Budgets | None = None) -> None:
+        self._budgets: Budgets = budgets or LocalBudgets()
         self._relay_lanes: dict[int | str, asyncio.Semaphore] = {}
         self._max_retries = max_retries
-        self._retry_after = asyncio.Event()
-        self._retry_after.set()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -89,10 +86,8 @@ class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
                 TELEGRAM_ERRORS.labels(method=endpoint, code=error_code(error)).inc()
                 if not isinstance(error, RetryAfter) or attempt == retries:
                     raise
-                self._retry_after.clear()  # every send waits out Telegram's pause
-                await asyncio.sleep(retry_after_seconds(error) + 0.1)
-            finally:
-                self._retry_after.set()
+                # Every send waits out Telegram's pause (with Redis, on every instance).
+                await self._budgets.pause(retry_after_seconds(error) + 0.1)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _run(
@@ -104,37 +99,26 @@ class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
         group: int | str | None,
         relay: bool,
     ) -> Any:
-        budget = self._group(group) if group is not None and self._group_rate else None
-        if relay and budget is not None:
-            assert group is not None
+        if relay and group is not None and self._budgets.limited:
             async with self._relay_lanes.setdefault(group, asyncio.Semaphore(1)):
-                # aiolimiter signals no "N tokens free"; one comes back every period / rate,
-                # so looking again at that pace is the bucket's own granularity.
-                while not budget.has_capacity(RESERVE + 1):  # noqa: ASYNC110
-                    await asyncio.sleep(GROUP_PERIOD / self._group_rate)
-                return await self._send(callback, args, kwargs, chat, budget)
-        return await self._send(callback, args, kwargs, chat, budget)
+                # A leaky bucket signals no "N tokens free"; one comes back every period /
+                # rate, so looking again at that pace is the bucket's own granularity.
+                while not await self._budgets.has_room(group, RESERVE + 1):  # noqa: ASYNC110
+                    await asyncio.sleep(GROUP_PERIOD / FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP)
+                return await self._send(callback, args, kwargs, chat, group)
+        return await self._send(callback, args, kwargs, chat, group)
 
     async def _send(
-        self,
-        callback: Callback,
-        args: Any,
-        kwargs: dict[str, Any],
-        chat: bool,
-        budget: AsyncLimiter | None,
+        self, callback: Callback, args: Any, kwargs: dict[str, Any], chat: bool, group: Any
     ) -> Any:
-        overall = self._overall if chat and self._overall is not None else None
         waiting = time.perf_counter()
-        async with budget or contextlib.nullcontext(), overall or contextlib.nullcontext():
-            await self._retry_after.wait()
-            SEND_BUDGET_WAIT.observe(time.perf_counter() - waiting)
-            return await callback(*args, **kwargs)
-
-    def _group(self, group: int | str) -> AsyncLimiter:
-        budget = self._groups.get(group)
-        if budget is None:
-            budget = self._groups[group] = AsyncLimiter(self._group_rate, GROUP_PERIOD)
-        return budget
+        if group is not None:
+            await self._budgets.take(group)
+        if chat:
+            await self._budgets.take(None)
+        await self._budgets.paused()
+        SEND_BUDGET_WAIT.observe(time.perf_counter() - waiting)
+        return await callback(*args, **kwargs)
 
 
 def error_code(error: TelegramError) -> str:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialects import database_now
 from storage.enums import Language
 from storage.models import Customer, Ticket
-from storage.outbox import database_now
 from storage.survey_models import (
     QUEUED,
     AudienceKind,

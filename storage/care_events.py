@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import campaigns, dialects, tickets
 from storage.campaigns import Audience
+from storage.dialects import database_now
 from storage.event_models import CareEvent, EventRegistration
 from storage.models import Customer
-from storage.outbox import database_now
 from storage.survey_models import (
     CampaignKind,
     CampaignRecipient,

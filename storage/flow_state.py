@@ -27,6 +27,19 @@ async def conversations(session: AsyncSession, handler: str) -> dict[str, str]:
     return {key: state for key, state in rows}
 
 
+async def conversation_of(session: AsyncSession, handler: str, key: str) -> str | None:
+    """The saved state of one conversation (None: not under way)."""
+    return await session.scalar(
+        select(ConversationState.state).where(
+            ConversationState.handler == handler, ConversationState.key == key
+        )
+    )
+
+
+async def user_data_of(session: AsyncSession, telegram_id: int) -> bytes | None:
+    return await session.scalar(select(UserState.data).where(UserState.telegram_id == telegram_id))
+
+
 async def save_conversation(
     session: AsyncSession, handler: str, key: str, state: str | None, *, now: datetime
 ) -> None:

@@ -28,6 +28,7 @@ class Incoming:
     update_id: int
     sender_id: int | None
     payload: str
+    lane: str | None = None  # `storage.inbox_lanes.lane_of`
 
 
 async def store(
@@ -42,6 +43,7 @@ async def store(
                 bot_id=bot_id,
                 update_id=incoming.update_id,
                 sender_id=incoming.sender_id,
+                lane=incoming.lane,
                 payload=incoming.payload,
                 received_at=now,
             )

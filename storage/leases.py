@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects
+from storage.dialects import database_now
 from storage.models import Lease
 
 
@@ -17,14 +18,15 @@ async def claim(
     name: str,
     holder: str,
     *,
-    now: datetime,
     ttl: timedelta,
     holder_is_gone: Callable[[str], bool] = lambda _holder: False,
 ) -> Lease | None:
     """Take the lease for `holder`; None if taken, else the lease someone else holds.
 
     A lease whose holder let it lapse, or which `holder_is_gone` says is dead (a process of
-    this machine that no longer runs), is taken over at once."""
+    this machine that no longer runs), is taken over at once. Times are the database's, so
+    instances whose clocks differ agree."""
+    now = await database_now(session)
     await session.execute(
         dialects.insert(session, Lease)
         .values(name=name, holder=holder, acquired_at=now, expires_at=now + ttl)
@@ -41,10 +43,9 @@ async def claim(
     return lease
 
 
-async def renew(
-    session: AsyncSession, name: str, holder: str, *, now: datetime, ttl: timedelta
-) -> bool:
+async def renew(session: AsyncSession, name: str, holder: str, *, ttl: timedelta) -> bool:
     """Extend the lease; False if `holder` does not hold it any more."""
+    now = await database_now(session)
     lease = await session.scalar(select(Lease).where(Lease.name == name).with_for_update())
     if lease is None or lease.holder != holder:
         return False

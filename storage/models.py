@@ -252,8 +252,28 @@ class InboxUpdate(Base):
     update_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     payload: Mapped[str | None] = mapped_column(sa.Text)  # the update's JSON, until handled
     sender_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)  # effective user
+    # "chat:user", the updates that must be handled one after the other (`storage.inbox_lanes`);
+    # None for rows stored before instances shared the inbox.
+    lane: Mapped[str | None] = mapped_column(sa.String(48))
     received_at: Mapped[datetime] = mapped_column(index=True)
     processed_at: Mapped[datetime | None]
+
+
+class InboxLane(Base):
+    """A lane of the inbox (one person in one chat) being handled by one Kefu instance.
+
+    Any instance may store any update, so each lane is leased to the instance handling it: that
+    keeps one chat's updates in order across instances. The holder renews its lanes while it
+    lives and gives each back when it has nothing left in it; one not renewed by `expires_at`
+    (its holder died) is free again.
+    """
+
+    __tablename__ = "inbox_lanes"
+
+    bot_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    lane: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(255), index=True)  # "host:pid:nonce"
+    expires_at: Mapped[datetime]
 
 
 class ConsentEvent(Base):
@@ -347,9 +367,9 @@ class ReportDelivery(Base):
 
 
 class Lease(Base):
-    """Work only one Kefu process may do at a time, held by one and renewed while it lives: the
-    inbox of a bot (`inbox:<bot id>`), until instances share it by chat. A lease not renewed
-    by `expires_at` is free again (its holder died)."""
+    """Work only one Kefu process may do at a time, held by one and renewed while it lives:
+    polling a bot (`poller:<bot id>`, Telegram allows one poller) and each run of a scheduled
+    job (`job:<name>`). A lease not renewed by `expires_at` is free again (its holder died)."""
 
     __tablename__ = "leases"
 

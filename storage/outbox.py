@@ -11,11 +11,12 @@ slightly different clocks agree on them; business times (`sent_at`) come from th
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialects import database_now
 from storage.models import Customer
 from storage.survey_models import (
     Campaign,
@@ -42,16 +43,6 @@ class Delivery:
     ticket_id: int | None = None  # the ticket a follow-up visit or a reminder is about
     occasion: str = ""  # which of the ticket's rows: a maintenance reminder's due date
     consented: bool = True  # still consented (reminders have an opt-out of their own)
-
-
-async def database_now(session: AsyncSession) -> datetime:
-    """The database server's current time, aware UTC."""
-    if session.get_bind().dialect.name == "postgresql":
-        value = await session.scalar(select(func.clock_timestamp()))
-        assert isinstance(value, datetime)
-        return value.astimezone(UTC)
-    stamp = await session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
-    return datetime.fromisoformat(str(stamp)).replace(tzinfo=UTC)
 
 
 async def claim(

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage import dialects, standing
+from storage.dialects import database_now
 from storage.enums import TicketType
 from storage.models import Customer, Ticket
-from storage.outbox import database_now
 from storage.survey_models import (
     Campaign,
     CampaignKind,

@@ -13,10 +13,10 @@ from sqlalchemy import exists, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects, events
+from storage.dialects import database_now
 from storage.enums import EventKind
 from storage.events import Actor
 from storage.models import Customer, Ticket
-from storage.outbox import database_now
 from storage.survey_models import TicketSurvey
 
 MAX_ATTEMPTS = 5

@@ -24,10 +24,10 @@ from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects, events, standing
+from storage.dialects import database_now
 from storage.enums import EventKind, TicketType
 from storage.events import Actor
 from storage.models import Customer, Ticket
-from storage.outbox import database_now
 from storage.reports import MAX_LISTED, Share
 from storage.standing import Standing
 from storage.survey_models import (

@@ -37,6 +37,7 @@ TOKEN = {"KEFU_BOT_TOKEN": "123:abc"}  # start-up stops at the configuration, be
         ({"KEFU_TIMEZONE": "Mars/Base"}, "KEFU_TIMEZONE"),
         ({"KEFU_ADMIN_IDS": "12,abc"}, "KEFU_ADMIN_IDS"),
         ({"KEFU_CONFIG": "/nonexistent/kefu.toml"}, "KEFU_CONFIG"),
+        ({"KEFU_REDIS_URL": "http://127.0.0.1:6379"}, "KEFU_REDIS_URL"),
     ],
 )
 def test_bad_settings_are_reported_by_key(tmp_path: Path, env: dict[str, str], named: str):
@@ -58,6 +59,16 @@ def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
     result = _kefu("migrate", env=env, cwd=tmp_path)
     assert result.returncode == 3
     assert "Database error" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unreachable_redis_stops_the_start_in_one_sentence_without_its_password(
+    tmp_path: Path,
+) -> None:
+    env = {**TOKEN, "KEFU_REDIS_URL": "redis://:s3cret-pw@127.0.0.1:1/0"}
+    result = _kefu("run", env=env, cwd=tmp_path)
+    assert result.returncode == 3
+    assert "Redis does not answer at 127.0.0.1:1 (KEFU_REDIS_URL)" in result.stderr
+    assert "Traceback" not in result.stderr and "s3cret-pw" not in result.stderr
 
 
 def test_migrate_creates_the_default_sqlite_file(tmp_path: Path) -> None:

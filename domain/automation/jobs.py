@@ -8,6 +8,7 @@ import logging
 from telegram import Bot
 from telegram.ext import CallbackContext, JobQueue
 
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from domain.automation.engine import Fired, evaluate_due
 from domain.automation.sends import send_due
@@ -43,6 +44,7 @@ async def run(bot: Bot, kefu: Kefu, job_queue: JobQueue | None = None) -> Fired:
     return fired
 
 
+@exclusive_job("automation:scan")
 async def scan_job(context: CallbackContext) -> None:
     kefu: Kefu = context.bot_data.kefu
     try:

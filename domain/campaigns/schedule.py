@@ -13,6 +13,7 @@ from datetime import datetime
 
 from telegram.ext import CallbackContext
 
+from bot.instance import run_exclusively
 from bot.services import Kefu
 from domain.campaigns import runtime, status
 from storage import campaigns
@@ -81,7 +82,10 @@ async def tick(context: CallbackContext) -> None:
     """Job: start due runs, finish sent ones, keep the sender busy, update status messages."""
     kefu: Kefu = context.bot_data.kefu
     try:
-        await run_once(kefu)
-        await status.refresh_all(context.bot, kefu)
+        await run_once(kefu)  # every instance: each one's sender shares the outbox
+        # One instance edits the status messages: two would race to the same edits.
+        await run_exclusively(
+            kefu, "campaigns:status", lambda: status.refresh_all(context.bot, kefu)
+        )
     except Exception:
         logger.exception("campaign tick failed; will retry")

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import CallbackContext, JobQueue
 
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from domain.campaigns import runtime
 from storage import care_events
@@ -67,6 +68,7 @@ async def queue_due_reminders(kefu: Kefu) -> int:
     return len(claimed)
 
 
+@exclusive_job("care:events")
 async def scan_job(context: CallbackContext) -> None:
     """Job: queue the event reminders that came due."""
     kefu: Kefu = context.bot_data.kefu

@@ -31,6 +31,7 @@ from telegram.ext import CallbackContext, JobQueue
 
 from bot.business_config import Product
 from bot.i18n import Translator
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from domain.campaigns import runtime
 from domain.care.reminder_buttons import ReminderButton
@@ -146,6 +147,7 @@ async def _maintenance_due(session: AsyncSession, kefu: Kefu, today: date) -> li
     return due
 
 
+@exclusive_job("care:reminders")
 async def scan_job(context: CallbackContext) -> None:
     """Job: queue the reminders that came due."""
     kefu: Kefu = context.bot_data.kefu

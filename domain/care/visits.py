@@ -18,6 +18,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.i18n import Translator
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from domain.campaigns import runtime
 from domain.surveys.questions import campaign_keyboard, visit_question
@@ -51,6 +52,7 @@ async def queue_due_visits(kefu: Kefu) -> int:
     return queued
 
 
+@exclusive_job("care:visits")
 async def scan_job(context: CallbackContext) -> None:
     """Job: queue the visits that came due."""
     kefu: Kefu = context.bot_data.kefu

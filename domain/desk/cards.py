@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from bot.shown_messages import Shown, as_shown
 from domain.desk.card import card_keyboard, card_tags, render_card, staff_translator, topic_name
@@ -81,6 +82,7 @@ async def _show(bot: Bot, kefu: Kefu, ticket_id: int, due_at: datetime) -> bool:
     return True
 
 
+@exclusive_job("desk:cards")
 async def scan_job(context: CallbackContext) -> None:
     kefu: Kefu = context.bot_data.kefu
     try:

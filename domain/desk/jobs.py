@@ -11,6 +11,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
+from bot.instance import exclusive_job, run_exclusively
 from bot.services import Kefu
 from domain.desk import lifecycle, relay
 from domain.desk.topics import announce_ticket, show_erased
@@ -24,6 +25,7 @@ CLOSE_INTERVAL_SECONDS = 600
 _BATCH = 20
 
 
+@exclusive_job("desk:announce")
 async def announce_pending(context: CallbackContext) -> None:
     """Job: announce active tickets that have no topic yet (a crash or an outage in between)."""
     await announce_waiting(context.bot, context.bot_data.kefu)
@@ -44,6 +46,7 @@ async def announce_waiting(bot: Bot, kefu: Kefu) -> None:
             return
 
 
+@exclusive_job("desk:erasures")
 async def tell_erasures(context: CallbackContext) -> None:
     """Job: rename the topics and edit the cards of erased tickets still queued for it."""
     await tell_erasures_now(context.bot, context.bot_data.kefu)
@@ -55,6 +58,7 @@ async def tell_erasures_now(bot: Bot, kefu: Kefu) -> None:
     await show_erased(bot, kefu, due)
 
 
+@exclusive_job("desk:relay")
 async def relay_pending(context: CallbackContext) -> None:
     """Job: copy customer messages whose relay was cut short (a crash, a Telegram failure)."""
     await relay_now(context.bot, context.bot_data.kefu)
@@ -69,11 +73,13 @@ async def relay_now(bot: Bot, kefu: Kefu) -> None:
 
 async def recover(bot: Bot, kefu: Kefu) -> None:
     """Start-up: what a crash left undone at the desk, before the jobs' first tick."""
-    await announce_waiting(bot, kefu)
-    await relay_now(bot, kefu)
-    await tell_erasures_now(bot, kefu)
+    # Under the jobs' names: another instance running the same job meanwhile does it.
+    await run_exclusively(kefu, "desk:announce", lambda: announce_waiting(bot, kefu))
+    await run_exclusively(kefu, "desk:relay", lambda: relay_now(bot, kefu))
+    await run_exclusively(kefu, "desk:erasures", lambda: tell_erasures_now(bot, kefu))
 
 
+@exclusive_job("desk:close-expired")
 async def close_expired(context: CallbackContext) -> None:
     """Job: close resolved tickets whose reopen window has passed."""
     kefu: Kefu = context.bot_data.kefu

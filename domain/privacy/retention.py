@@ -12,6 +12,7 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.ext import ContextTypes, JobQueue
 
+from bot.instance import run_exclusively
 from bot.services import Kefu
 from domain.desk import topics
 from storage import retention
@@ -39,6 +40,6 @@ async def erase_expired(kefu: Kefu, bot: Bot) -> int:
 
 def schedule_jobs(job_queue: JobQueue, kefu: Kefu) -> None:
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await erase_expired(kefu, context.bot)
+        await run_exclusively(kefu, "privacy:retention", lambda: erase_expired(kefu, context.bot))
 
     job_queue.run_repeating(run, DAILY, first=timedelta(minutes=1), name="privacy:retention")

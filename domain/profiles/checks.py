@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.i18n import Translator
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from domain.desk.card import customer_translator
 from domain.desk.reach import reach_customer
@@ -103,6 +104,7 @@ async def _ask(bot: Bot, kefu: Kefu, customer_id: int, due_now: Window) -> bool:
     return sent is not None
 
 
+@exclusive_job("profiles:checks")
 async def scan_job(context: CallbackContext) -> None:
     kefu: Kefu = context.bot_data.kefu
     try:

@@ -24,6 +24,7 @@ from telegram.ext import CallbackContext, JobQueue
 
 from bot.business_config import WEEKDAYS_IN_FULL
 from bot.i18n import Translator
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from domain.reports import charts
 from domain.reports.export import days_in_utc, export_period
@@ -162,6 +163,7 @@ async def _send(bot: Bot, chat_id: int, step: str | list[tuple[str, bytes]]) -> 
         )
 
 
+@exclusive_job("reports:scheduled")
 async def scheduled_job(context: CallbackContext) -> None:
     await send_due(context.bot, context.bot_data.kefu)
 

@@ -18,8 +18,9 @@ is committed before any send, and pending rows are retried until delivered. An a
 timer has stopped or whose deadline changed before delivery is marked `obsolete`, unsent; a
 warning still undelivered when its deadline passes is `skipped` (its breach alert follows), as
 are warnings overtaken within one scan (after an outage only the latest level is sent).
-Several Kefu instances may scan together (PostgreSQL skips rows another holds); delivery
-assumes one instance per bot, which long polling enforces (a second poller gets Conflict).
+With several Kefu instances, a scan runs on one at a time (the `sla:scan` job lease of
+`bot.instance`), so each pending alert is delivered by one of them; a scan cut short on one
+instance is resumed by the next scan on any.
 
 An emergency's alerts (timer "emergency") are claimed by the change that raises them, not by
 the scan, and are delivered here the same way; `domain.desk.emergency_alerts` says where they
@@ -41,6 +42,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.i18n import Translator
+from bot.instance import exclusive_job, run_exclusively
 from bot.metrics import SLA_ALERTS
 from bot.services import Kefu
 from domain.desk import emergency_alerts
@@ -60,6 +62,7 @@ SOON_JOB = "sla:scan-now"
 STARTUP_SCAN_JOB = "sla:scan-at-start-up"
 BATCH = 100
 MAX_BATCHES = 20  # per scan; the rest waits for the next one
+NUDGE_TRIES = 5
 
 # One scan at a time per Kefu: the job and a direct call (tests, the demo) must not overlap.
 _locks: weakref.WeakKeyDictionary[Kefu, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -95,15 +98,30 @@ def deliver_soon(job_queue: JobQueue | None) -> None:
     """Scan now rather than at the next interval: an alert claimed in a committed transaction
     (an emergency) should not wait. Only a nudge: the claim is what makes it go out."""
     if job_queue is not None:
-        job_queue.run_once(scan_job, when=0, name=SOON_JOB)
+        job_queue.run_once(nudge_job, when=0, name=SOON_JOB, data=0)
 
 
-async def scan_job(context: CallbackContext) -> None:
+async def nudge_job(context: CallbackContext) -> None:
+    """A scan now; if another instance is scanning (it may have read the pending alerts before
+    this one was claimed), again a second later, a few times, rather than at the next interval."""
     kefu: Kefu = context.bot_data.kefu
+    done = await run_exclusively(kefu, "sla:scan", lambda: _scan_logged(context.bot, kefu))
+    tries = context.job.data if context.job is not None else NUDGE_TRIES
+    if done is None and isinstance(tries, int) and tries < NUDGE_TRIES and context.job_queue:
+        context.job_queue.run_once(nudge_job, when=1, name=SOON_JOB, data=tries + 1)
+
+
+@exclusive_job("sla:scan")
+async def scan_job(context: CallbackContext) -> None:
+    await _scan_logged(context.bot, context.bot_data.kefu)
+
+
+async def _scan_logged(bot: Bot, kefu: Kefu) -> bool:
     try:
-        await scan(context.bot, kefu)
+        await scan(bot, kefu)
     except TelegramError:
         logger.warning("SLA scan stopped by Telegram; the next scan resumes", exc_info=True)
+    return True
 
 
 async def scan(bot: Bot, kefu: Kefu) -> ScanResult:

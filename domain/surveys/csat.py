@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
 from bot.i18n import Translator
+from bot.instance import exclusive_job
 from bot.services import Kefu
 from domain.campaigns.delivery import Outcome, attempt, backoff
 from domain.surveys.questions import ticket_keyboard, ticket_question
@@ -183,6 +184,7 @@ async def alert_missed(bot: Bot, kefu: Kefu) -> None:
         await alert_low_score(bot, kefu, survey_id)
 
 
+@exclusive_job("surveys:csat")
 async def scan_job(context: CallbackContext) -> None:
     """Job: send due surveys and any low-score alert still owed."""
     kefu: Kefu = context.bot_data.kefu

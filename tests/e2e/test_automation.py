@@ -176,6 +176,7 @@ async def test_a_rule_on_new_tickets_acts_once_and_the_card_shows_its_change(
         )
     await accept_privacy(alice)
     await alice.press("Complaint")
+    await alice.chat.wait_for_text("What is your complaint about?")
     await alice.press("Delivery")
     await alice.chat.wait_for_text("Please tell us what happened")
     await alice.send("The parcel came three days late.")

@@ -149,6 +149,7 @@ async def test_an_event_is_announced_registered_within_capacity_reminded_once_an
     await bob.send("/privacy")
     await bob.chat.wait_for_text("You have accepted this notice")
     await bob.press("Withdraw consent")
+    await bob.chat.wait_for_text("Withdraw your consent?")
     await bob.press("Withdraw and erase")
     await bob.chat.wait_for_text("We have erased your personal data")
 

@@ -107,6 +107,8 @@ async def test_an_update_delivered_twice_makes_one_ticket_and_one_answer(
 ) -> None:
     await accept_privacy(alice)
     await alice.press("Complaint")
+    # A press is answered before the next step is sent: wait for the step itself.
+    await alice.chat.wait_for_text("What is your complaint about?")
     await alice.press("Delivery")
     await alice.chat.wait_for_text("Please tell us what happened")
     await alice.send("The parcel came three days late.")

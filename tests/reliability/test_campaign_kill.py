@@ -42,11 +42,13 @@ FIRST_ID = 700_000
 KILL_AFTER = 60  # successful sends before the kill
 
 
-async def _prepare(client: SandboxClient, url: str) -> list[int]:
+async def prepare_campaign(
+    client: SandboxClient, url: str, recipients: int = RECIPIENTS, first_id: int = FIRST_ID
+) -> list[int]:
     """Customers who accepted the privacy notice, and a campaign due now, to all of them."""
     await migrate.upgrade(url)
-    ids = [FIRST_ID + n for n in range(RECIPIENTS)]
-    for start in range(0, RECIPIENTS, 50):
+    ids = [first_id + n for n in range(recipients)]
+    for start in range(0, recipients, 50):
         await asyncio.gather(
             *[client.create_user(i, f"Customer {i}") for i in ids[start : start + 50]]
         )
@@ -71,7 +73,7 @@ async def _prepare(client: SandboxClient, url: str) -> list[int]:
     return ids
 
 
-async def _sends(client: SandboxClient) -> Counter[int]:
+async def campaign_sends(client: SandboxClient) -> Counter[int]:
     calls = await client.calls("sendMessage")
     return Counter(int(call["params"]["chat_id"]) for call in calls if call["ok"])
 
@@ -105,7 +107,7 @@ async def test_a_campaign_killed_mid_send_resumes_and_reaches_everyone_once(
     sandbox: RunningSandbox, client: SandboxClient, database_url: str, tmp_path: Path
 ) -> None:
     url = database_url
-    ids = await _prepare(client, url)
+    ids = await prepare_campaign(client, url)
     # Kefu paces its sends, as deployed: the sandbox's flood limits are on.
     kefu = KefuProcess(
         sandbox.base_url,
@@ -118,17 +120,17 @@ async def test_a_campaign_killed_mid_send_resumes_and_reaches_everyone_once(
         await kefu.start()
 
         async def some_sent() -> bool:
-            return sum((await _sends(client)).values()) >= KILL_AFTER
+            return sum((await campaign_sends(client)).values()) >= KILL_AFTER
 
         await _wait_for(client, some_sent, 30, kefu)
         await kefu.kill()
-        before_restart = sum((await _sends(client)).values())
+        before_restart = sum((await campaign_sends(client)).values())
         assert before_restart < RECIPIENTS, "the campaign finished before the kill"
 
         await kefu.start()
 
         async def all_sent() -> bool:
-            sends = await _sends(client)
+            sends = await campaign_sends(client)
             return all(sends[i] for i in ids) and await _queued(url) == 0
 
         await _wait_for(client, all_sent, 60, kefu)
@@ -136,7 +138,7 @@ async def test_a_campaign_killed_mid_send_resumes_and_reaches_everyone_once(
     finally:
         await kefu.close()
 
-    sends = await _sends(client)
+    sends = await campaign_sends(client)
     duplicates = sum(count - 1 for count in sends.values() if count > 1)
     assert all(sends[i] >= 1 for i in ids)
     assert duplicates <= DEFAULT_CONCURRENCY, f"{duplicates} sent twice"

@@ -1,15 +1,21 @@
-"""One Kefu instance per bot inbox, for now: a second one on the same database refuses to
-start, saying why, instead of handling the same updates twice; once the first has stopped, or
-died on this machine, the next one starts at once."""
+"""What only one instance may do: polling a bot (Telegram hands its updates to one poller), and
+running at all on a SQLite database. A second such instance refuses to start, saying why, instead
+of fighting the first; once the first has stopped, or died on this machine, the next one starts
+at once. (Several instances share a PostgreSQL database by webhook: tests/reliability/
+test_instances.py.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sandbox.client import SandboxClient
 from sandbox.server import RunningSandbox
 from tests.conftest import STAFF_CHAT_ID
 from tests.reliability.process import KefuProcess
+
+pytestmark = pytest.mark.both_databases
 
 
 def second(sandbox: RunningSandbox, database_url: str, tmp_path: Path) -> KefuProcess:
