@@ -3,7 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format setup setup-test messages
+.PHONY: demo test test-webhook lint format setup setup-test messages
+
+# The end-to-end tests run again with Kefu taking updates by webhook, in a bounded form: the
+# webhook's own tests and a cross-section of flows and desk work (`make test-webhook`: all).
+WEBHOOK_E2E := tests/e2e/test_webhook.py tests/e2e/test_inbox_privacy.py \
+	tests/e2e/test_basics.py tests/e2e/test_repair_flow.py tests/e2e/test_staff_desk.py \
+	tests/e2e/test_button_presses.py tests/e2e/test_concurrency.py
 
 demo: setup
 	$(BIN)/python -m bot sandbox
@@ -12,6 +18,11 @@ test: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
+	KEFU_E2E_MODE=webhook $(BIN)/python -m pytest -q -n auto --maxprocesses 4 $(WEBHOOK_E2E)
+
+# The whole end-to-end suite by webhook (the sandbox posting each update to Kefu).
+test-webhook: setup-test
+	KEFU_E2E_MODE=webhook $(BIN)/python -m pytest -n auto --maxprocesses 4 tests/e2e
 
 setup: .stamp-setup
 setup-test: .stamp-setup-test

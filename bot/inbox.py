@@ -32,7 +32,7 @@ from bot.context import KefuApplication
 from bot.lanes import DATABASE_DOWN, MAX_BACKOFF, Dispatcher
 from bot.retry import retry_after_seconds
 from bot.services import Kefu
-from bot.updates import lane_of_update
+from bot.updates import as_stored, lane_of_update
 from storage import inbox
 
 logger = logging.getLogger("kefu.inbox")
@@ -49,6 +49,7 @@ class DurableInbox:
         self.kefu = kefu
         self.poll_timeout = poll_timeout
         self._arrived = asyncio.Event()
+        self.dispatcher = Dispatcher(application, kefu, self._arrived)
 
     @property
     def _bot_id(self) -> int:
@@ -83,12 +84,26 @@ class DurableInbox:
             raise ValueError("not an update") from error
         if update is None:
             raise ValueError("not an update")
+        incoming = [_incoming(update)]
         async with self.kefu.db.unit_of_work() as session:
-            stored = await inbox.store(
-                session, self._bot_id, [_incoming(update)], now=self.kefu.clock.now()
+            stored = await inbox.store_new(
+                session, self._bot_id, incoming, now=self.kefu.clock.now()
             )
-        self._arrived.set()
-        return stored > 0
+        self._offer(incoming, {update.update_id: update}, set(stored))
+        return bool(stored)
+
+    def _offer(
+        self, incoming: list[inbox.Incoming], updates: dict[int, Update], stored: set[int]
+    ) -> None:
+        """Hand the updates just stored to the dispatcher, as they were stored."""
+        bot = self.application.bot
+        self.dispatcher.offer(
+            [
+                (row.update_id, as_stored(updates[row.update_id], row.payload, bot))
+                for row in incoming
+                if row.update_id in stored
+            ]
+        )
 
     async def _poll(self, stop: asyncio.Event) -> None:
         offset: int | None = None
@@ -119,13 +134,11 @@ class DurableInbox:
             backoff = 1.0
             if not updates:
                 continue
+            incoming = [_incoming(u) for u in updates]
             try:
                 async with self.kefu.db.unit_of_work() as session:
-                    await inbox.store(
-                        session,
-                        self._bot_id,
-                        [_incoming(u) for u in updates],
-                        now=self.kefu.clock.now(),
+                    stored = await inbox.store_new(
+                        session, self._bot_id, incoming, now=self.kefu.clock.now()
                     )
             except DATABASE_DOWN:
                 # Not confirmed (the offset stays): Telegram keeps them for the next poll.
@@ -135,10 +148,10 @@ class DurableInbox:
                 continue
             # Stored: the next poll, with this offset, tells Telegram to forget them.
             offset = updates[-1].update_id + 1
-            self._arrived.set()
+            self._offer(incoming, {u.update_id: u for u in updates}, set(stored))
 
     async def _handle_stored(self, stop: asyncio.Event) -> None:
-        await Dispatcher(self.application, self.kefu, self._arrived).run(stop)
+        await self.dispatcher.run(stop)
         await self._log_what_is_left()
 
     async def _log_what_is_left(self) -> None:

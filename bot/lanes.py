@@ -49,6 +49,7 @@ CONCURRENCY = 16  # updates of different chats handled at once
 LANE_TTL = timedelta(seconds=20)
 RENEW_SECONDS = 5.0  # three renewals may fail before a lane lapses
 HANDOFF_SECONDS = 0.25
+MAX_OFFERED = 10_000
 MAX_BACKOFF = 30.0
 # How long a stopping Kefu lets the updates in hand finish: with the rest of the shutdown, a
 # SIGTERM ends the process within 10 s, as process managers and rolling deploys expect.
@@ -75,6 +76,12 @@ class Dispatcher:
         # Finished while the dispatcher was reading: its snapshot may still show them pending.
         self.finished: set[int] = set()
         self.slots = asyncio.Semaphore(CONCURRENCY)
+        # Alone on its database, once the inbox is caught up, this process hands out what it
+        # has just stored itself (`offer`) without reading it back; it reads the inbox again
+        # only after a failure. Elsewhere, and until then, the inbox is read each time.
+        self.from_memory = False
+        self.offered: deque[tuple[int, Update]] = deque()
+        self.handled: dict[int, None] = {}  # the latest ids handled here, oldest first
 
     @property
     def bot_id(self) -> int:
@@ -94,11 +101,24 @@ class Dispatcher:
             if self.shared:
                 await self._release_all()
 
+    def offer(self, stored: list[tuple[int, Update]]) -> None:
+        """Updates this process has just stored (committed), in Telegram's order."""
+        if not self.shared:
+            self.offered.extend(stored)
+            if len(self.offered) > MAX_OFFERED:  # catching up on a long backlog meanwhile
+                self.offered.clear()
+                self.from_memory = False
+        self.arrived.set()
+
     async def _dispatch(self, stop: asyncio.Event) -> None:
         down_pause = 1.0  # between reads of an inbox whose database is away
         while not stop.is_set():
             # Cleared before looking, so a batch stored while we look still wakes us.
             self.arrived.clear()
+            if self.from_memory:
+                if not self._take_offered():
+                    await self.arrived.wait()
+                continue
             self.finished.clear()
             try:
                 handed, others_busy = await self._take_what_is_free()
@@ -122,6 +142,9 @@ class Dispatcher:
         """Claim the lanes of pending updates and queue those updates; how many were queued,
         and whether other instances hold lanes (whose updates may come free)."""
         batch, others_busy = await self._read_pending()
+        if not self.shared and len(batch) < BATCH:
+            # Caught up: what was stored after this read was offered, and comes from memory.
+            self.from_memory = True
         fresh: list[tuple[int, str, Update]] = []
         for update_id, stored_lane, payload in batch:
             update = read_update(payload, self.application.bot)
@@ -180,6 +203,17 @@ class Dispatcher:
             others_busy = await inbox_lanes.others_hold_lanes(session, self.bot_id, self.holder)
         return batch, others_busy
 
+    def _take_offered(self) -> int:
+        """Queue what was offered and is neither in hand nor handled; how many."""
+        handed = 0
+        while self.offered:
+            update_id, update = self.offered.popleft()
+            if update_id in self.dispatched or update_id in self.handled:
+                continue  # read from the inbox before it was offered
+            self._queue(lane_of_update(update), update_id, update)
+            handed += 1
+        return handed
+
     def _queue(self, lane: str, update_id: int, update: Update) -> None:
         self.dispatched.add(update_id)
         self.queues.setdefault(lane, deque()).append((update_id, update))
@@ -222,6 +256,7 @@ class Dispatcher:
                     queue.append((update_id, update))
         except Exception:  # the database is away: whatever is left is read again
             logger.warning("a chat's handling paused; its updates are read again", exc_info=True)
+            self.from_memory = False
         finally:
             # A lane this task did not give back is renewed no more (`_keep_lanes` keeps only
             # lanes being drained), and a later read may claim it again for its updates.
@@ -245,9 +280,13 @@ class Dispatcher:
                 await self.application.update_persistence()
                 await self._mark_handled(update_id)
                 outcome = "handled"
+                self.handled[update_id] = None
+                if len(self.handled) > MAX_OFFERED:
+                    del self.handled[next(iter(self.handled))]
                 return True
         except Exception:
             logger.exception("update %s stays in the inbox for a retry", update_id)
+            self.from_memory = False  # the retry comes from the inbox
             return False
         finally:
             UPDATES.labels(type=kind, outcome=outcome).inc()

@@ -24,6 +24,14 @@ def read_update(payload: str | None, bot: Bot) -> Update | None:
         return None
 
 
+def as_stored(update: Update, payload: str, bot: Bot) -> Update:
+    """The update as handling it from the inbox would see it: read back when the payload has
+    characters the reading takes out (NUL), else the update itself."""
+    if "\\u0000" in payload:
+        return read_update(payload, bot) or update
+    return update
+
+
 def _without_nul(value: Any) -> Any:
     """The update with NUL characters taken out of its texts: they show as nothing in
     Telegram, and PostgreSQL cannot store them in text, so a message carrying one would fail

@@ -35,7 +35,14 @@ async def store(
     session: AsyncSession, bot_id: int, updates: list[Incoming], *, now: datetime
 ) -> int:
     """Keep the updates not seen before; returns how many were new."""
-    stored = 0
+    return len(await store_new(session, bot_id, updates, now=now))
+
+
+async def store_new(
+    session: AsyncSession, bot_id: int, updates: list[Incoming], *, now: datetime
+) -> list[int]:
+    """Keep the updates not seen before; returns the ids of those that were new."""
+    stored = []
     for incoming in updates:
         result = await session.execute(
             dialects.insert(session, InboxUpdate)
@@ -49,7 +56,8 @@ async def store(
             )
             .on_conflict_do_nothing(index_elements=[InboxUpdate.bot_id, InboxUpdate.update_id])
         )
-        stored += result.rowcount
+        if result.rowcount:
+            stored.append(incoming.update_id)
     return stored
 
 

@@ -26,22 +26,32 @@ async def attach_customer_language(update: Update, context: KefuContext) -> None
         # Staff speak their own Telegram language; they are not customers.
         context.translator = kefu.catalogs.for_language(telegram_language)
         return
-    async with kefu.db.unit_of_work() as session:
-        customer = await customers.get_or_create_by_telegram(
-            session,
-            user.id,
-            language=Language(telegram_language),
-            now=kefu.clock.now(),
-            first_name=user.first_name,
-            last_name=user.last_name,
-            username=user.username,
-        )
-        if update.message or update.callback_query:
-            # They wrote or pressed: whatever blocked them before, we can reach them now.
-            await customers.mark_reachable(session, customer, now=kefu.clock.now())
-        context.customer_id = customer.id
-        context.consented = customer.has_consented
-        context.translator = kefu.catalogs.for_language(customer.language)
+    # They wrote or pressed: whatever blocked them before, we can reach them now.
+    wrote = bool(update.message or update.callback_query)
+    profile = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "username": user.username,
+    }
+    # Usually the customer is known and nothing about them changed: a read will do, and the
+    # write transaction (on SQLite, the database's one write lock) is left to those who need it.
+    async with kefu.db.read_only() as session:
+        customer = await customers.get_by_telegram(session, user.id)
+    if not customers.is_up_to_date(customer, **profile, wrote=wrote):
+        async with kefu.db.unit_of_work() as session:
+            customer = await customers.get_or_create_by_telegram(
+                session,
+                user.id,
+                language=Language(telegram_language),
+                now=kefu.clock.now(),
+                **profile,
+            )
+            if wrote:
+                await customers.mark_reachable(session, customer, now=kefu.clock.now())
+    assert customer is not None
+    context.customer_id = customer.id
+    context.consented = customer.has_consented
+    context.translator = kefu.catalogs.for_language(customer.language)
 
 
 async def translator_for(update: Update, kefu: Kefu) -> Translator:

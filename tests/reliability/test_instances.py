@@ -11,30 +11,26 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import load_business_config
 from domain.campaigns.sender import DEFAULT_CONCURRENCY
-from domain.sla.tracking import sla_flush_hook
 from sandbox.chatview import text_of
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
-from storage import customers, tickets
-from storage.db import Database
-from storage.enums import Priority, TicketType
 from tests.conftest import STAFF_CHAT_ID
 from tests.reliability.instances import Deployment
-from tests.reliability.process import ROOT
 from tests.reliability.test_campaign_kill import campaign_sends, prepare_campaign
-from tests.reliability.test_sla_kill import alert_rows, destinations, postings
+from tests.reliability.test_sla_kill import alert_rows, destinations, postings, seed_tickets
 from tests.reliability.traffic import (
     SURVEY,
     ask_a_person,
     cast,
+    finish_the_complaint,
     is_bot,
     press,
+    scripted_config,
+    start_a_complaint,
     topic_with_card,
     wait_text,
 )
@@ -45,50 +41,28 @@ ESCALATION_CHAT_ID = -1001000000077
 CUSTOMERS = 4
 NOTES = 8  # follow-ups each customer writes at once, without waiting for anything
 RECIPIENTS = 60
-OVERDUE = 2  # tickets opened long ago, so their SLA alerts come due at start-up
-ZONE = "Asia/Shanghai"
 
 
 @pytest.fixture
 def kefu_config(tmp_path: Path) -> Path:
-    """The shipped configuration, with surveys sent at once, SLA scans every 5 s and breaches
-    escalated, and a fair-use share wide enough for scripted customers."""
-    config = (ROOT / "bot" / "default_config.toml").read_text(encoding="utf-8")
-    for pattern, value in (
-        (r"(?m)^csat_delay_minutes = .*$", "csat_delay_minutes = 0"),
-        (r"(?m)^per_minute = .*$", "per_minute = 60000"),
-        (r"(?m)^burst = .*$", "burst = 10000"),
-        (
-            r"(?m)^scan_interval_seconds = .*$",
-            f"scan_interval_seconds = 5\nescalation_chat_id = {ESCALATION_CHAT_ID}",
-        ),
-    ):
-        config, found = re.subn(pattern, value, config)
-        assert found == 1, f"bot/default_config.toml has no line {pattern}"
-    path = tmp_path / "kefu.toml"
-    path.write_text(config, encoding="utf-8")
-    return path
+    """Surveys sent at once, SLA scans every 5 s and breaches escalated."""
+    escalated = f"scan_interval_seconds = 5\nescalation_chat_id = {ESCALATION_CHAT_ID}"
+    return scripted_config(tmp_path, (r"(?m)^scan_interval_seconds = .*$", escalated))
 
 
-async def seed_overdue_tickets(url: str, config_path: Path) -> list[str]:
-    """Tickets opened three days ago, unanswered: their first response is overdue."""
-    config = load_business_config(config_path)
-    db = Database(url, on_ticket_flush=sla_flush_hook(config, ZoneInfo(ZONE)))
-    opened = datetime.now(UTC) - timedelta(days=3)
-    numbers = []
-    try:
-        for index in range(OVERDUE):
-            async with db.unit_of_work() as session:
-                customer = await customers.get_or_create_by_telegram(
-                    session, 5000 + index, now=opened
-                )
-                ticket = await tickets.create(
-                    session, customer, TicketType.REPAIR, now=opened, priority=Priority.NORMAL
-                )
-                numbers.append(ticket.number)
-    finally:
-        await db.dispose()
-    return numbers
+@pytest.fixture
+def deployment(
+    sandbox: RunningSandbox, database_url: str, tmp_path: Path, kefu_config: Path
+) -> Deployment:
+    """Two instances serving the staff desk, not started yet."""
+    return Deployment(
+        sandbox,
+        database_url,
+        tmp_path,
+        2,
+        KEFU_STAFF_CHAT_ID=str(STAFF_CHAT_ID),
+        KEFU_CONFIG=str(kefu_config),
+    )
 
 
 async def open_a_ticket(customer: SandboxUser, tag: str) -> str:
@@ -129,25 +103,14 @@ async def a_customer_writes_in_bursts(
 
 
 async def test_two_instances_keep_each_chat_in_order_and_do_each_thing_once(
-    sandbox: RunningSandbox,
-    client: SandboxClient,
-    database_url: str,
-    tmp_path: Path,
-    kefu_config: Path,
+    client: SandboxClient, database_url: str, kefu_config: Path, deployment: Deployment
 ) -> None:
     stories = await cast(client, CUSTOMERS)  # the staff desk, its staff, the customers
     manager = await client.create_user(3001, "Amy", language_code="en")
     await client.create_group(ESCALATION_CHAT_ID, "Managers", is_forum=False, members=[manager.id])
     recipients = await prepare_campaign(client, database_url, RECIPIENTS)
-    overdue = await seed_overdue_tickets(database_url, kefu_config)
-    deployment = Deployment(
-        sandbox,
-        database_url,
-        tmp_path,
-        2,
-        KEFU_STAFF_CHAT_ID=str(STAFF_CHAT_ID),
-        KEFU_CONFIG=str(kefu_config),
-    )
+    # Opened three days ago, unanswered: their SLA alerts are due at start-up.
+    overdue = await seed_tickets(database_url, kefu_config, datetime.now(UTC) - timedelta(days=3))
     async with deployment.running():
         results = await asyncio.gather(
             *(a_customer_writes_in_bursts(client, s.customer, s.staff) for s in stories)
@@ -210,22 +173,10 @@ async def test_two_instances_keep_each_chat_in_order_and_do_each_thing_once(
 
 
 async def test_an_instance_killed_mid_campaign_leaves_the_rest_to_the_other(
-    sandbox: RunningSandbox,
-    client: SandboxClient,
-    database_url: str,
-    tmp_path: Path,
-    kefu_config: Path,
+    client: SandboxClient, database_url: str, deployment: Deployment
 ) -> None:
     stories = await cast(client, 1)
     recipients = await prepare_campaign(client, database_url, 200)
-    deployment = Deployment(
-        sandbox,
-        database_url,
-        tmp_path,
-        2,
-        KEFU_STAFF_CHAT_ID=str(STAFF_CHAT_ID),
-        KEFU_CONFIG=str(kefu_config),
-    )
     async with deployment.running():
         doomed, survivor = deployment.instances
 
@@ -258,32 +209,17 @@ async def test_an_instance_killed_mid_campaign_leaves_the_rest_to_the_other(
 
 
 async def test_a_flow_cut_short_by_a_kill_goes_on_at_its_step_on_the_other_instance(
-    sandbox: RunningSandbox,
-    client: SandboxClient,
-    database_url: str,
-    tmp_path: Path,
-    kefu_config: Path,
+    client: SandboxClient, database_url: str, deployment: Deployment
 ) -> None:
     """A flow stays with the instance handling it (its place and its timer are there); killed,
     that instance leaves it to the other, which reads the flow back and goes on."""
     stories = await cast(client, 1)
     customer = stories[0].customer
-    deployment = Deployment(
-        sandbox,
-        database_url,
-        tmp_path,
-        2,
-        KEFU_STAFF_CHAT_ID=str(STAFF_CHAT_ID),
-        KEFU_CONFIG=str(kefu_config),
-    )
     async with deployment.running():
         await customer.send("/start")
         await press(customer, "Accept")
         await wait_text(customer, "welcome")
-        await press(customer, "Complaint")
-        await wait_text(customer, "What is your complaint about?")
-        await press(customer, "Delivery")
-        await wait_text(customer, "Please tell us what happened")
+        await start_a_complaint(customer)
 
         # The instance holding the customer's chat is killed: the flow waits for the text.
         holder = await deployment.first.scalar("SELECT holder FROM inbox_lanes")
@@ -292,11 +228,7 @@ async def test_a_flow_cut_short_by_a_kill_goes_on_at_its_step_on_the_other_insta
         survivor = next(k for k in deployment.instances if k is not doomed)
         await doomed.kill()
 
-        await customer.send("The parcel came three days late (after a kill).")
-        await wait_text(customer, "Send photos")
-        await press(customer, "Done")
-        await wait_text(customer, "Please check your complaint")
-        await press(customer, "Confirm and send")
+        await finish_the_complaint(customer, "The parcel came three days late (after a kill).")
         told = await wait_text(customer, "is open")
         assert await survivor.stop() == 0, deployment.tails()
 

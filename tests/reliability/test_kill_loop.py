@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import os
 import random
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ from sandbox.chatview import Message, describe, text_of
 from sandbox.client import SandboxClient
 from sandbox.server import RunningSandbox
 from tests.conftest import STAFF_CHAT_ID
-from tests.reliability.process import ROOT, KefuProcess
+from tests.reliability.process import KefuProcess
 from tests.reliability.traffic import (
     FLOWS,
     SURVEY,
@@ -55,6 +54,7 @@ from tests.reliability.traffic import (
     cast,
     is_bot,
     live,
+    scripted_config,
 )
 
 pytestmark = pytest.mark.both_databases
@@ -90,17 +90,9 @@ LONG = Size(customers=6, rounds=5, kills=40, gap=(1.0, 6.0))
 
 @pytest.fixture
 def kefu_config(tmp_path: Path) -> Path:
-    """The shipped configuration, with the survey sent as soon as the survey job looks (its
-    first look is 5 s after each start, then every 30 s), and a fair-use share wide enough for
-    scripted customers, who write far faster than people (as in tests/conftest.py)."""
-    config = (ROOT / "bot" / "default_config.toml").read_text(encoding="utf-8")
-    config, found = re.subn(r"(?m)^csat_delay_minutes = .*$", "csat_delay_minutes = 0", config)
-    assert found == 1, "bot/default_config.toml has no csat_delay_minutes line"
-    config = re.sub(r"(?m)^per_minute = .*$", "per_minute = 60000", config)
-    config = re.sub(r"(?m)^burst = .*$", "burst = 10000", config)
-    path = tmp_path / "kefu.toml"
-    path.write_text(config, encoding="utf-8")
-    return path
+    """The survey is sent as soon as the survey job looks (its first look is 5 s after each
+    start, then every 30 s)."""
+    return scripted_config(tmp_path)
 
 
 @pytest.mark.timeout(150)

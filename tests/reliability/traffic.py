@@ -21,12 +21,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sandbox.chatview import Message, inline_buttons, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import STAFF_CHAT_ID
 from tests.e2e.helpers import wait_for_topic
-from tests.reliability.process import KefuProcess
+from tests.reliability.process import ROOT, KefuProcess
 
 FIRST_CUSTOMER, FIRST_STAFF = 6001, 2101
 WAIT = 30.0  # for any one answer: a kill and a restart (~1.5 s) may come in between
@@ -94,6 +95,24 @@ async def cast(client: SandboxClient, count: int) -> list[Story]:
         for n in range(count)
     ]
     return [Story(c, s) for c, s in zip(customers, staff, strict=True)]
+
+
+def scripted_config(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """The shipped configuration, with the survey sent as soon as the survey job looks, a
+    fair-use share wide enough for scripted customers, who write far faster than people (as in
+    tests/conftest.py), and `replacements` ((line pattern, new text)) on top."""
+    config = (ROOT / "bot" / "default_config.toml").read_text(encoding="utf-8")
+    for pattern, value in (
+        (r"(?m)^csat_delay_minutes = .*$", "csat_delay_minutes = 0"),
+        (r"(?m)^per_minute = .*$", "per_minute = 60000"),
+        (r"(?m)^burst = .*$", "burst = 10000"),
+        *replacements,
+    ):
+        config, found = re.subn(pattern, value, config)
+        assert found == 1, f"bot/default_config.toml has no line {pattern}"
+    path = tmp_path / "kefu.toml"
+    path.write_text(config, encoding="utf-8")
+    return path
 
 
 # --- a customer's story ------------------------------------------------------------------------
@@ -287,11 +306,20 @@ async def ask_a_person(customer: SandboxUser, tag: str) -> None:
 
 
 async def complain(customer: SandboxUser, tag: str) -> None:
+    await start_a_complaint(customer)
+    await finish_the_complaint(customer, f"The parcel came three days late ({tag}).")
+
+
+async def start_a_complaint(customer: SandboxUser) -> None:
+    """Up to the step that asks what happened."""
     await press(customer, "Complaint")
     await wait_text(customer, "What is your complaint about?")
     await press(customer, "Delivery")
     await wait_text(customer, "Please tell us what happened")
-    await customer.send(f"The parcel came three days late ({tag}).")
+
+
+async def finish_the_complaint(customer: SandboxUser, what_happened: str) -> None:
+    await customer.send(what_happened)
     await wait_text(customer, "Send photos")
     await press(customer, "Done")
     await wait_text(customer, "Please check your complaint")

@@ -1,0 +1,1 @@
+"""Baselines the benches measure Kefu against."""

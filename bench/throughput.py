@@ -1,0 +1,283 @@
+"""Kefu's throughput beside a bare python-telegram-bot bot's, on the same sandbox, same driver.
+
+    python -m bench.throughput                                  # 100 customers, SQLite, polling
+    python -m bench.throughput --customers 10,100,1000 --databases sqlite,postgresql \\
+        --modes polling,webhook --rounds 3
+
+Each round starts the sandbox as its own process (flood limits off: the figures are the bots'),
+then one bot as its own process: Kefu (`python -m bot run`, its own pacing off) or the
+baseline (`bench.baseline.bare_ptb`: PTB answering every text, no database). Rounds alternate
+between the two, so both see the same machine. The driver (this process) plays N customers at
+once; each sends 6 updates and waits for each answer: to Kefu `/start`, the privacy notice's
+Accept, then `/help` four times; to the baseline 6 texts.
+
+Printed per round: updates/s, latency from a customer's update to the bot's answer (median, p95,
+p99), the bot's CPU time per update (user + system, from /proc), its peak RSS, and its cold
+start (process start to the first answered update, migrations included for Kefu). Then, per
+setting, the medians of the rounds and Kefu's ratios to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from sandbox.client import SandboxClient, SandboxUser
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "7000000005:THROUGHPUT-BENCH"
+FIRST_ID = 900_000
+STEPS = 6
+POSTGRES = os.environ.get("KEFU_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Result:
+    bot: str
+    updates_per_second: float
+    median_ms: float
+    p95_ms: float
+    p99_ms: float
+    cpu_ms_per_update: float
+    peak_rss_mb: float
+    cold_start_s: float
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def timed(step: Callable[[], Awaitable[object]]) -> float:
+    started = time.perf_counter()
+    await step()
+    return time.perf_counter() - started
+
+
+async def kefu_customer(user: SandboxUser) -> list[float]:
+    async def say(text: str) -> None:
+        await user.send(text)
+        await user.chat.wait_for_bot_message(timeout=120)
+
+    async def accept() -> None:
+        await user.press("Accept", timeout=120)
+        await user.chat.wait_for_bot_message(timeout=120)
+
+    return [
+        await timed(lambda: say("/start")),
+        await timed(accept),
+        *[await timed(lambda: say("/help")) for _ in range(STEPS - 2)],
+    ]
+
+
+async def bare_customer(user: SandboxUser) -> list[float]:
+    async def say(text: str) -> None:
+        await user.send(text)
+        await user.chat.wait_for_bot_message(timeout=120)
+
+    return [await timed(lambda n=n: say(f"message {n}")) for n in range(STEPS)]
+
+
+@contextlib.asynccontextmanager
+async def database(kind: str, folder: Path) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder}/kefu-{uuid.uuid4().hex[:6]}.db"
+        return
+    name = f"kefu_bench_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(POSTGRES)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    server = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        yield f"{server}/{name}"
+    finally:
+        connection = await asyncpg.connect(POSTGRES)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+def bot_command(bot: str, api_url: str, mode: str, port: int) -> list[str]:
+    if bot == "kefu":
+        return [sys.executable, "-m", "bot", "run", *(["--webhook"] if mode == "webhook" else [])]
+    hook = ["--webhook", str(port)] if mode == "webhook" else []
+    return [
+        sys.executable,
+        "-m",
+        "bench.baseline.bare_ptb",
+        "--api-url",
+        api_url,
+        "--token",
+        TOKEN,
+        *hook,
+    ]
+
+
+async def one_round(
+    bot: str, customers: int, database_kind: str, mode: str, folder: Path
+) -> Result:
+    sandbox_port, bot_port = free_port(), free_port()
+    api_url = f"http://127.0.0.1:{sandbox_port}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    sandbox = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sandbox", "--port", str(sandbox_port), "--no-flood-limits",
+        "--default-bot-token", TOKEN,
+        "--log-level", "WARNING", cwd=ROOT, env=clean,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with database(database_kind, folder) as url, SandboxClient(api_url) as client:
+            await _until_up(client)
+            env = {
+                **clean,
+                "KEFU_BOT_TOKEN": TOKEN,
+                "KEFU_API_URL": api_url,
+                "KEFU_DATABASE_URL": url,
+                "KEFU_RATE_LIMIT": "false",
+                "KEFU_LOG_LEVEL": "WARNING",
+            }
+            if mode == "webhook":
+                env |= {
+                    "KEFU_WEBHOOK_URL": f"http://127.0.0.1:{bot_port}/telegram/webhook",
+                    "KEFU_WEBHOOK_SECRET": "bench-secret",
+                    "KEFU_LISTEN": f"127.0.0.1:{bot_port}",
+                }
+            warm = await client.create_user(FIRST_ID - 1, "Warm-up", language_code="en")
+            users = [
+                await client.create_user(FIRST_ID + n, f"Customer {n}", language_code="en")
+                for n in range(customers)
+            ]
+            started = time.perf_counter()
+            process = await asyncio.create_subprocess_exec(
+                *bot_command(bot, api_url, mode, bot_port), cwd=ROOT, env=env
+            )
+            try:
+                await warm.send("/help" if bot == "kefu" else "hello")
+                await warm.chat.wait_for_bot_message(timeout=120)
+                cold = time.perf_counter() - started
+                cpu_before, began = cpu_seconds(process.pid), time.perf_counter()
+                drive = kefu_customer if bot == "kefu" else bare_customer
+                latencies = [
+                    x for steps in await asyncio.gather(*map(drive, users)) for x in steps
+                ]
+                elapsed = time.perf_counter() - began
+                cpu = cpu_seconds(process.pid) - cpu_before
+                rss = peak_rss_mb(process.pid)
+            finally:
+                process.terminate()
+                await process.wait()
+    finally:
+        sandbox.terminate()
+        await sandbox.wait()
+    updates = customers * STEPS
+    return Result(
+        bot,
+        updates / elapsed,
+        statistics.median(latencies) * 1000,
+        percentile(latencies, 0.95) * 1000,
+        percentile(latencies, 0.99) * 1000,
+        cpu / updates * 1000,
+        rss,
+        cold,
+    )
+
+
+async def _until_up(client: SandboxClient) -> None:
+    for _ in range(200):
+        with contextlib.suppress(OSError, Exception):
+            await client.events()
+            return
+        await asyncio.sleep(0.05)  # the sandbox process is starting
+    raise RuntimeError("the sandbox did not start")
+
+
+def row(result: Result) -> str:
+    return (
+        f"| {result.bot} | {result.updates_per_second:.0f} | {result.median_ms:.0f} | "
+        f"{result.p95_ms:.0f} | {result.p99_ms:.0f} | {result.cpu_ms_per_update:.2f} | "
+        f"{result.peak_rss_mb:.0f} | {result.cold_start_s:.2f} |"
+    )
+
+
+async def run(args: argparse.Namespace) -> None:
+    header = (
+        "| bot | updates/s | median ms | p95 ms | p99 ms | CPU ms/update | peak RSS MB "
+        "| cold start s |"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        for database_kind in args.databases.split(","):
+            for mode in args.modes.split(","):
+                for customers in map(int, args.customers.split(",")):
+                    print(f"\n### {database_kind}, {mode}, {customers} customers\n")
+                    print(header)
+                    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+                    results: dict[str, list[Result]] = {"bare": [], "kefu": []}
+                    for _ in range(args.rounds):
+                        for bot in ("bare", "kefu"):
+                            result = await one_round(
+                                bot, customers, database_kind, mode, Path(folder)
+                            )
+                            results[bot].append(result)
+                            print(row(result), flush=True)
+                    summary(results)
+
+
+def summary(results: dict[str, list[Result]]) -> None:
+    def median(bot: str, field: str) -> float:
+        return statistics.median(getattr(r, field) for r in results[bot])
+
+    throughput = median("kefu", "updates_per_second") / median("bare", "updates_per_second")
+    cpu = median("kefu", "cpu_ms_per_update") / median("bare", "cpu_ms_per_update")
+    print(
+        f"\nmedians of {len(results['kefu'])} rounds: Kefu's throughput {throughput:.2f} of the "
+        f"baseline's, its CPU per update {cpu:.2f}x; cold start Kefu "
+        f"{median('kefu', 'cold_start_s'):.2f} s, baseline {median('bare', 'cold_start_s'):.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", default="100", help="comma-separated, e.g. 10,100,1000")
+    parser.add_argument("--databases", default="sqlite", help="sqlite,postgresql")
+    parser.add_argument("--modes", default="polling", help="polling,webhook")
+    parser.add_argument("--rounds", type=int, default=3)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
