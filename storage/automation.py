@@ -128,6 +128,16 @@ async def sent(session: AsyncSession, send_id: int, *, now: datetime) -> None:
     )
 
 
+async def wait_for_topic(session: AsyncSession, send_id: int, *, until: datetime) -> None:
+    """Due again at `until`: what it posts goes into a topic not opened yet. Waiting is no
+    failed attempt, so the attempt just counted is given back."""
+    await session.execute(
+        update(AutomationSend)
+        .where(AutomationSend.id == send_id)
+        .values(due_at=until, attempts=AutomationSend.attempts - 1)
+    )
+
+
 async def given_up(session: AsyncSession, send_id: int) -> None:
     await session.execute(
         update(AutomationSend).where(AutomationSend.id == send_id).values(due_at=None)

@@ -18,7 +18,7 @@ from storage.models import Counter, Customer, Ticket
 
 NUMBER_PREFIX = "K-"
 _NUMBER_INPUT = re.compile(r"^\s*(?:K\s*-?\s*)?0*(\d{1,12})\s*$", re.IGNORECASE)
-_ACTIVE = (TicketStatus.OPEN, TicketStatus.WAITING_CUSTOMER)
+ACTIVE = (TicketStatus.OPEN, TicketStatus.WAITING_CUSTOMER)  # the desk works on these
 
 
 def format_number(value: int) -> str:
@@ -136,7 +136,7 @@ async def open_for_customer(session: AsyncSession, customer_id: int) -> list[Tic
     """The customer's open or waiting tickets, newest first."""
     rows = await session.scalars(
         select(Ticket)
-        .where(Ticket.customer_id == customer_id, Ticket.status.in_(_ACTIVE))
+        .where(Ticket.customer_id == customer_id, Ticket.status.in_(ACTIVE))
         .order_by(Ticket.id.desc())
     )
     return list(rows)
@@ -165,7 +165,7 @@ async def active_without_topic(session: AsyncSession, *, limit: int) -> list[int
     """Ids of open or waiting tickets that have no staff topic yet, oldest first."""
     rows = await session.scalars(
         select(Ticket.id)
-        .where(Ticket.staff_topic_id.is_(None), Ticket.status.in_(_ACTIVE))
+        .where(Ticket.staff_topic_id.is_(None), Ticket.status.in_(ACTIVE))
         .order_by(Ticket.id)
         .limit(limit)
     )

@@ -32,6 +32,7 @@ from storage.models import Ticket
 
 logger = logging.getLogger("kefu.automation")
 
+TOPIC_WAIT = timedelta(seconds=2)  # between looks for a new ticket's topic
 LEASE = timedelta(seconds=60)  # longer than one send takes, even at the send budget's pace
 BATCH = 20
 MAX_ATTEMPTS = 5
@@ -44,7 +45,7 @@ async def send_due(bot: Bot, kefu: Kefu) -> int:
     done = 0
     for send in due:
         try:
-            await _send(bot, kefu, send)
+            posted = await _send(bot, kefu, send)
         except TelegramError as error:
             if send.attempts < MAX_ATTEMPTS and not isinstance(error, Forbidden | BadRequest):
                 logger.warning(
@@ -56,37 +57,59 @@ async def send_due(bot: Bot, kefu: Kefu) -> int:
                 await automation.given_up(session, send.id)
             continue
         async with kefu.db.unit_of_work() as session:
-            await automation.sent(session, send.id, now=kefu.clock.now())
-        done += 1
+            if posted:
+                await automation.sent(session, send.id, now=kefu.clock.now())
+            else:
+                until = kefu.clock.now() + TOPIC_WAIT
+                await automation.wait_for_topic(session, send.id, until=until)
+        done += posted
     return done
 
 
-async def _send(bot: Bot, kefu: Kefu, send: AutomationSend) -> None:
+async def _send(bot: Bot, kefu: Kefu, send: AutomationSend) -> bool:
+    """Send it; False when it waits for the ticket's topic (a rule on a new ticket usually
+    fires before the desk has opened the topic)."""
     async with kefu.db.read_only() as session:
         ticket = await tickets.get(session, send.ticket_id)
     if ticket is None:
-        return
+        return True
     t = staff_translator(kefu)
     match send.action:
         case "note":
+            if _topic_to_come(kefu, ticket):
+                return False
             said = t.t(
                 "Automation rule {rule}: {note}", rule=send.rule_id, note=send.payload["note"]
             )
             await _post_in_topic(bot, ticket, said)
         case "template":
+            if _topic_to_come(kefu, ticket):
+                return False  # the customer's copy waits too, so the topic is told it went
             said = await _send_template(bot, kefu, t, send, ticket)
             await _post_in_topic(bot, ticket, said)
         case "notify":
+            if _topic_to_come(kefu, ticket):
+                return False  # the notice links to the topic
             await bot.send_message(
                 int(send.payload["chat_id"]),
                 _notice(t, send.rule_id, ticket),
                 parse_mode=ParseMode.HTML,
             )
+    return True
+
+
+def _topic_to_come(kefu: Kefu, ticket: Ticket) -> bool:
+    """The ticket has no topic yet, and the desk will open one (`domain.desk.jobs`)."""
+    return (
+        ticket.staff_topic_id is None
+        and kefu.settings.staff_chat_id is not None
+        and ticket.status in tickets.ACTIVE
+    )
 
 
 async def _post_in_topic(bot: Bot, ticket: Ticket, text: str) -> None:
     if ticket.staff_chat_id is None or ticket.staff_topic_id is None:
-        return  # not announced yet: the history has it, and the card shows what changed
+        return  # no staff desk: the ticket's history has it
     await bot.send_message(ticket.staff_chat_id, text, message_thread_id=ticket.staff_topic_id)
 
 
