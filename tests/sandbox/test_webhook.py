@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.client import SandboxClient
+from sandbox.signals import Signal
 from tests.sandbox.conftest import Harness
 from tests.sandbox.support import BotApi
 
@@ -224,3 +225,14 @@ async def test_chats_are_delivered_at_once_and_each_chat_in_order(
     assert both_waiting.is_set()
     assert arrived == {1001: ["first", "second", "third"], 1002: ["first", "second", "third"]}
     assert overlapped == []
+
+
+async def test_a_change_made_as_the_delivery_loop_turns_is_not_missed() -> None:
+    # The delivery loop looks at the pending updates, then waits for a change inside a task,
+    # which first runs at the loop's next turn. An update added in between (by a request
+    # handled in that turn) must still wake it: once it sat undelivered until another chat's
+    # update came, and a bot's first /start went unanswered.
+    changed = Signal()
+    waiting = asyncio.ensure_future(changed.wait(5))
+    changed.notify()  # before the task has run at all
+    assert await asyncio.wait_for(waiting, 1) is True
