@@ -6,7 +6,10 @@ the lease `instance:<bot id>` so that a second one refuses to start (`AnotherIns
 On PostgreSQL, instances share the inbox chat by chat (`bot.lanes`), and two things need more:
 - **Polling.** Telegram hands updates to one poller (a second gets Conflict), so a polling
   instance holds the lease `poller:<bot id>`, and a second one refuses to start: several
-  instances run with `--webhook`.
+  instances run with `--webhook`. Nor do the two modes mix: a poller deletes the webhook the
+  others take updates by, and a webhook instance's `setWebhook` ends the poller's updates. So
+  each webhook instance holds a lease of its own, `webhook:<bot id>:<nonce>`, and an instance
+  refuses to start while the other mode's leases are held.
 - **Scheduled jobs.** Each instance schedules every job, and a run first takes the job's lease
   (`job:<name>`), so a job runs on one instance at a time. What a job does was built to resume
   after a crash: it claims its work in the database (an alert row, an outbox row, a period), so
@@ -74,28 +77,71 @@ class AnotherInstance(Exception):
 
 
 class ExclusiveLease:
-    """What only one instance may do: polling the bot (Telegram hands updates to one poller),
-    and running at all on SQLite."""
+    """How this instance takes the bot's updates, held against the instances it cannot run
+    beside: a second poller, a poller beside webhook instances (or the reverse), and a second
+    instance of any kind on SQLite."""
 
-    def __init__(self, kefu: Kefu, name: str, why: str) -> None:
-        self.kefu, self.name, self.why = kefu, name, why
+    def __init__(
+        self,
+        kefu: Kefu,
+        bot_id: int,
+        name: str,
+        why: str,
+        *,
+        conflicting: str | None = None,
+        why_conflicting: str = "",
+    ) -> None:
+        self.kefu, self.bot_id, self.name, self.why = kefu, bot_id, name, why
+        # The leases (an SQL pattern) of instances this one cannot run beside, besides `name`.
+        self.conflicting, self.why_conflicting = conflicting, why_conflicting
 
     @classmethod
-    def needed(cls, kefu: Kefu, bot_id: int, *, polling: bool) -> ExclusiveLease | None:
+    def needed(cls, kefu: Kefu, bot_id: int, *, polling: bool) -> ExclusiveLease:
         if not shares_the_database(kefu):
             why = "a SQLite database serves one instance (several share a PostgreSQL one)"
-            return cls(kefu, f"instance:{bot_id}", why)
+            return cls(kefu, bot_id, f"instance:{bot_id}", why)
         if polling:
             why = (
                 "it polls this bot, and Telegram hands a bot's updates to one poller (several "
                 "instances run with --webhook)"
             )
-            return cls(kefu, f"poller:{bot_id}", why)
-        return None
+            webhooks = (
+                "it takes this bot's updates by webhook, which polling would delete: run every "
+                "instance with --webhook, or stop the others first"
+            )
+            return cls(
+                kefu,
+                bot_id,
+                f"poller:{bot_id}",
+                why,
+                conflicting=f"webhook:{bot_id}:%",
+                why_conflicting=webhooks,
+            )
+        nonce = this_instance().rsplit(":", 1)[-1]
+        poller = (
+            "it polls this bot, and setting a webhook would end its updates: run every "
+            "instance with --webhook, or stop it first"
+        )
+        return cls(
+            kefu,
+            bot_id,
+            f"webhook:{bot_id}:{nonce}",
+            poller,
+            conflicting=f"poller:{bot_id}",
+            why_conflicting=poller,
+        )
 
     async def acquire(self) -> None:
         """Take it, or raise `AnotherInstance`."""
         async with self.kefu.db.unit_of_work() as session:
+            # Two instances of different modes starting together: one sees the other's lease.
+            await leases.lock_claims(session, self.bot_id)
+            if self.conflicting is not None:
+                other = await leases.held_by_others(
+                    session, self.conflicting, this_instance(), holder_is_gone=holder_is_gone
+                )
+                if other is not None:
+                    raise AnotherInstance(other, self.why_conflicting)
             held = await leases.claim(
                 session, self.name, this_instance(), ttl=TTL, holder_is_gone=holder_is_gone
             )

@@ -134,10 +134,10 @@ async def _running(
     )
     updates = DurableInbox(application, kefu, poll_timeout=poll_timeout)
     async with application:
-        # Before anything is sent: a second poller, or a second instance on SQLite, stops here.
+        # Before anything is sent: a second poller, a poller beside webhook instances (or the
+        # reverse), or a second instance on SQLite stops here.
         lease = ExclusiveLease.needed(kefu, application.bot.id, polling=polling)
-        if lease is not None:
-            await lease.acquire()
+        await lease.acquire()
         await on_startup(application)
         await application.start()
         await desk_jobs.recover(application.bot, kefu)
@@ -154,14 +154,12 @@ async def _running(
             first=FORGET_EVERY,
             name="inbox:forget_old",
         )
-        if lease is not None:
-            lease.schedule(application.job_queue)
+        lease.schedule(application.job_queue)
         try:
             yield application, updates
         finally:
             await application.stop()
-            if lease is not None:
-                await lease.release()
+            await lease.release()
             await kefu.db.dispose()
             if redis is not None:
                 await redis.aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects
@@ -41,6 +41,31 @@ async def claim(
         lease.holder, lease.acquired_at, lease.expires_at = holder, now, now + ttl
         return None
     return lease
+
+
+async def held_by_others(
+    session: AsyncSession,
+    names_like: str,
+    holder: str,
+    *,
+    holder_is_gone: Callable[[str], bool] = lambda _holder: False,
+) -> Lease | None:
+    """A live lease whose name matches the SQL pattern `names_like`, held by another than
+    `holder`; None if there is none."""
+    now = await database_now(session)
+    held = await session.scalars(
+        select(Lease)
+        .where(Lease.name.like(names_like), Lease.holder != holder, Lease.expires_at > now)
+        .order_by(Lease.acquired_at)
+    )
+    return next((lease for lease in held if not holder_is_gone(lease.holder)), None)
+
+
+async def lock_claims(session: AsyncSession, key: int) -> None:
+    """Claims under `key` wait for each other until this transaction ends (PostgreSQL; one
+    process runs on SQLite): a check of other leases and a claim are then taken together."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 async def renew(session: AsyncSession, name: str, holder: str, *, ttl: timedelta) -> bool:
