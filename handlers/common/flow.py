@@ -18,7 +18,7 @@ from functools import wraps
 from typing import Any
 from uuid import uuid4
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -43,6 +43,9 @@ END = ConversationHandler.END
 NEW_TEXT = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
 NEW_MESSAGE = filters.ALL & ~filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
 PROMPT = "prompt_message_id"  # user_data: the prompt whose buttons are live
+# user_data: a step showed the phone keyboard (a reply keyboard stays until a message takes it
+# away), so the next step, a Cancel or a timeout closes it first.
+PHONE_KEYBOARD = "phone_keyboard_shown"
 # user_data: the ticket the next free message joins (chosen in My tickets, used by follow-ups)
 WRITE_TO = "write_to_ticket"
 
@@ -106,6 +109,7 @@ async def say(
     """
     await answer(update, context)
     assert update.effective_chat is not None
+    await close_phone_keyboard(update, context)
     remembered = context.user_data if context.user_data is not None else {}
     previous = remembered.pop(PROMPT, None)
     if previous is not None:
@@ -116,6 +120,19 @@ async def say(
     sent = await update.effective_chat.send_message(text, reply_markup=markup)
     if markup is not None:
         remembered[PROMPT] = sent.message_id
+
+
+async def close_phone_keyboard(update: Update, context: KefuContext) -> None:
+    """Take the phone keyboard away if a step left it up: Back, Cancel or a timeout leave the
+    phone step without the number that would have closed it."""
+    if context.user_data is None or not context.user_data.pop(PHONE_KEYBOARD, False):
+        return
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id,
+        context.t.t("Your phone number is unchanged."),
+        reply_markup=ReplyKeyboardRemove(),
+    )
 
 
 async def cancel(update: Update, context: KefuContext) -> int:
@@ -132,6 +149,7 @@ async def cancel(update: Update, context: KefuContext) -> int:
 async def timed_out(update: Update, context: KefuContext) -> None:
     drop_draft(context)
     if update.effective_chat is not None:
+        await close_phone_keyboard(update, context)
         await context.bot.send_message(
             update.effective_chat.id,
             context.t.t(

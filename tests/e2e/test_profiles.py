@@ -141,6 +141,29 @@ async def test_a_typed_phone_is_kept_as_typed(kefu: Kefu, alice: SandboxUser) ->
     assert (await customer_row(kefu, alice.id)).phone == "+86 139-4172 5386"
 
 
+async def test_leaving_the_phone_step_without_a_number_takes_the_phone_keyboard_away(
+    kefu: Kefu, alice: SandboxUser
+) -> None:
+    await accept_privacy(alice)
+    await alice.send("/profile")
+    await alice.chat.wait_for_text("Your profile, as Kefu holds it:")
+    await alice.press("Change phone")
+    await alice.chat.wait_for_text("Your number:")
+    assert await alice.keyboard() is not None  # "Share my phone number" is up
+    await alice.press("Back")
+    await alice.chat.wait_for_text("Your phone number is unchanged.")
+    await alice.chat.wait_for_text("Your profile, as Kefu holds it:")
+    assert (await alice.keyboard()) in (None, {"remove_keyboard": True})
+
+    await alice.press("Change phone")
+    await alice.chat.wait_for_text("Your number:")
+    await alice.press("Cancel")
+    await alice.chat.wait_for_text("Your phone number is unchanged.")
+    await alice.chat.wait_for_text("Cancelled.")
+    assert (await alice.keyboard()) in (None, {"remove_keyboard": True})
+    assert (await customer_row(kefu, alice.id)).phone is None
+
+
 # --- a product told once is offered again -------------------------------------------------------
 
 

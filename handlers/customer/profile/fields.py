@@ -20,7 +20,7 @@ from bot.context import KefuContext
 from bot.i18n import LANGUAGES
 from domain.profiles import fields
 from domain.profiles.fields import FieldError, Problem
-from handlers.common.flow import keyboard, reply, say, text_answer
+from handlers.common.flow import PHONE_KEYBOARD, keyboard, reply, say, text_answer
 from handlers.common.menus import LANGUAGE_NAMES
 from handlers.customer.profile.states import FLOW, LANGUAGE, Profile
 from storage import customers, profiles
@@ -75,8 +75,9 @@ async def got_name(update: Update, context: KefuContext) -> int:
 
 
 async def ask_phone(update: Update, context: KefuContext) -> None:
-    assert update.effective_chat is not None
+    assert update.effective_chat is not None and context.user_data is not None
     share = KeyboardButton(context.t.t("Share my phone number"), request_contact=True)
+    context.user_data.pop(PHONE_KEYBOARD, None)  # asked again: the keyboard stays up
     await say(
         update,
         context,
@@ -91,6 +92,7 @@ async def ask_phone(update: Update, context: KefuContext) -> None:
         context.t.t("Your number:"),
         reply_markup=ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True),
     )
+    context.user_data[PHONE_KEYBOARD] = True
 
 
 async def got_contact(update: Update, context: KefuContext) -> int:
@@ -118,6 +120,8 @@ async def got_phone_text(update: Update, context: KefuContext) -> int:
 
 
 async def _save_phone(update: Update, context: KefuContext, phone: str) -> int:
+    assert context.user_data is not None
+    context.user_data.pop(PHONE_KEYBOARD, None)  # the confirmation below closes it
     await save(
         context,
         lambda session, customer, now: customers.set_contact(
