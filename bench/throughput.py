@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import statistics
 import sys
@@ -148,8 +149,33 @@ def bot_command(bot: str, api_url: str, mode: str, port: int) -> list[str]:
     ]
 
 
+@contextlib.asynccontextmanager
+async def profiled(pid: int, output: Path | None) -> AsyncIterator[None]:
+    """py-spy sampling process `pid` (its threads, native frames left out) while the block
+    runs, writing collapsed stacks to `output`; nothing if `output` is None."""
+    if output is None:
+        yield
+        return
+    beside = Path(sys.executable).with_name("py-spy")  # installed in the same virtualenv
+    spy = await asyncio.create_subprocess_exec(
+        str(beside) if beside.exists() else "py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+        "--output", str(output), "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        await spy.wait()
+
+
 async def one_round(
-    bot: str, customers: int, database_kind: str, mode: str, folder: Path
+    bot: str,
+    customers: int,
+    database_kind: str,
+    mode: str,
+    folder: Path,
+    profile: Path | None = None,
 ) -> Result:
     sandbox_port, bot_port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{sandbox_port}"
@@ -192,9 +218,10 @@ async def one_round(
                 cold = time.perf_counter() - started
                 cpu_before, began = cpu_seconds(process.pid), time.perf_counter()
                 drive = kefu_customer if bot == "kefu" else bare_customer
-                latencies = [
-                    x for steps in await asyncio.gather(*map(drive, users)) for x in steps
-                ]
+                async with profiled(process.pid, profile):
+                    latencies = [
+                        x for steps in await asyncio.gather(*map(drive, users)) for x in steps
+                    ]
                 elapsed = time.perf_counter() - began
                 cpu = cpu_seconds(process.pid) - cpu_before
                 rss = peak_rss_mb(process.pid)
@@ -249,8 +276,9 @@ async def run(args: argparse.Namespace) -> None:
                     results: dict[str, list[Result]] = {"bare": [], "kefu": []}
                     for _ in range(args.rounds):
                         for bot in ("bare", "kefu"):
+                            spied = args.py_spy if bot == "kefu" else None
                             result = await one_round(
-                                bot, customers, database_kind, mode, Path(folder)
+                                bot, customers, database_kind, mode, Path(folder), spied
                             )
                             results[bot].append(result)
                             print(row(result), flush=True)
@@ -276,6 +304,13 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite", help="sqlite,postgresql")
     parser.add_argument("--modes", default="polling", help="polling,webhook")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="profile Kefu with py-spy while it is driven (collapsed stacks in FILE; slows it)",
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -34,6 +34,7 @@ from telegram import Update
 
 from bot.context import KefuApplication
 from bot.instance import holder_is_gone, shares_the_database, this_instance
+from bot.marks import Marks
 from bot.metrics import UPDATE_SECONDS, UPDATES
 from bot.persistence import DatabasePersistence
 from bot.services import Kefu
@@ -82,6 +83,7 @@ class Dispatcher:
         self.from_memory = False
         self.offered: deque[tuple[int, Update]] = deque()
         self.handled: dict[int, None] = {}  # the latest ids handled here, oldest first
+        self.marks = Marks(kefu, application.bot)
 
     @property
     def bot_id(self) -> int:
@@ -311,8 +313,7 @@ class Dispatcher:
         self.stale.discard(lane)
 
     async def _mark_handled(self, update_id: int) -> None:
-        async with self.kefu.db.unit_of_work() as session:
-            await inbox.mark_processed(session, self.bot_id, update_id, now=self.kefu.clock.now())
+        await self.marks.mark(update_id)
 
     async def _keep_lanes(self, stop: asyncio.Event) -> None:
         """Renew the lanes held here, and free those of holders known to be dead (a crashed

@@ -132,22 +132,6 @@ async def set_campaigns_opt_out(
     customer.updated_at = now
 
 
-def is_up_to_date(
-    customer: Customer | None,
-    *,
-    first_name: str | None,
-    last_name: str | None,
-    username: str | None,
-    wrote: bool,
-) -> bool:
-    """Whether `get_or_create_by_telegram` (and `mark_reachable`, if the customer `wrote`)
-    would change nothing: then a read is all an update needs, not a write transaction."""
-    if customer is None or (wrote and customer.unreachable_at is not None):
-        return False
-    stored = (customer.first_name, customer.last_name, customer.username)
-    return not customer.has_consented or (first_name, last_name, username) == stored
-
-
 def _store_profile(
     customer: Customer,
     first_name: str,

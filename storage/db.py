@@ -23,13 +23,15 @@ from sqlalchemy import event, exc, inspect, make_url, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
-from storage.models import Ticket, TicketEvent
+from storage.known_customers import KnownCustomers
+from storage.models import Customer, Ticket, TicketEvent
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10
 _SQLITE_BEGIN = "kefu_sqlite_begin"  # execution option read by the begin listener
 _READ_ONLY = {_SQLITE_BEGIN: "DEFERRED", "postgresql_readonly": True}
+_CHANGED_CUSTOMERS = "kefu_changed_customers"  # session.info: Telegram ids (None: some)
 _URL_EXAMPLES = "sqlite+aiosqlite:///kefu.db or postgresql+asyncpg://user@host/db"
 
 
@@ -175,6 +177,11 @@ class Database:
         writer_class = type("KefuSession", (Session,), {})
         event.listen(writer_class, "before_flush", self._before_flush)
         event.listen(writer_class, "before_commit", self._before_commit)
+        event.listen(writer_class, "do_orm_execute", self._on_statement)
+        event.listen(writer_class, "after_commit", self._after_commit)
+        # Customers as last read, dropped when a unit of work changes their row: the listeners
+        # above see every change, so they are the ones to keep it true (`known_customers`).
+        self.known_customers = KnownCustomers()
         self._sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=writer_class
         )
@@ -213,6 +220,9 @@ class Database:
         await self.engine.dispose()
 
     def _before_flush(self, session: Session, _context: Any, _instances: Any) -> None:
+        for instance in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(instance, Customer):
+                self._customer_changes(session, instance.telegram_id)
         if self.on_new_event is not None:
             for instance in session.new:
                 if isinstance(instance, TicketEvent):
@@ -230,6 +240,22 @@ class Database:
         for instance in list(session.identity_map.values()):
             if isinstance(instance, Ticket) and instance not in session.deleted:
                 self._run_ticket_hook(instance)
+
+    def _on_statement(self, execution: ORMExecuteState) -> None:
+        """A bulk UPDATE or DELETE of customers changes rows the session never loaded."""
+        if (execution.is_update or execution.is_delete) and any(
+            mapper.class_ is Customer for mapper in execution.all_mappers
+        ):
+            self._customer_changes(execution.session, None)
+
+    def _customer_changes(self, session: Session, telegram_id: int | None) -> None:
+        self.known_customers.changed(telegram_id)
+        session.info.setdefault(_CHANGED_CUSTOMERS, set()).add(telegram_id)
+
+    def _after_commit(self, session: Session) -> None:
+        # Again once committed: a read that began after the flush still saw the old row.
+        for telegram_id in session.info.pop(_CHANGED_CUSTOMERS, ()):
+            self.known_customers.changed(telegram_id)
 
     def _run_ticket_hook(self, ticket: Ticket) -> None:
         assert self.on_ticket_flush is not None

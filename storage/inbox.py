@@ -80,13 +80,14 @@ async def pending(session: AsyncSession, bot_id: int, *, limit: int) -> list[tup
 
 
 async def mark_processed(
-    session: AsyncSession, bot_id: int, update_id: int, *, now: datetime
+    session: AsyncSession, bot_id: int, update_ids: list[int], *, now: datetime
 ) -> None:
     """Handled: the payload goes in the same statement, so no handled row ever keeps it."""
     await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id == update_id)
+        .where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id.in_(update_ids))
         .values(processed_at=now, payload=None)
+        .execution_options(synchronize_session=False)
     )
 
 

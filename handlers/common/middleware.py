@@ -8,9 +8,11 @@ from telegram.ext import BaseHandler, TypeHandler
 
 from bot.context import KefuContext
 from bot.i18n import Translator, language_from_telegram
+from bot.instance import shares_the_database
 from bot.services import Kefu
 from storage import customers
 from storage.enums import Language
+from storage.known_customers import KnownCustomer, KnownCustomers
 
 
 async def attach_customer_language(update: Update, context: KefuContext) -> None:
@@ -33,25 +35,45 @@ async def attach_customer_language(update: Update, context: KefuContext) -> None
         "last_name": user.last_name,
         "username": user.username,
     }
-    # Usually the customer is known and nothing about them changed: a read will do, and the
-    # write transaction (on SQLite, the database's one write lock) is left to those who need it.
+    # Usually the customer is known and nothing about them changed: what this instance read
+    # before will do (alone on its database, it sees every change: `storage.known_customers`),
+    # or else a read, and the write transaction (on SQLite, the database's one write lock) is
+    # left to those who need it.
+    known = None if shares_the_database(kefu) else kefu.db.known_customers
+    customer = known.get(user.id) if known is not None else None
+    if customer is None or not customer.is_up_to_date(**profile, wrote=wrote):
+        customer = await _read_or_record(kefu, known, user.id, telegram_language, profile, wrote)
+    context.customer_id = customer.id
+    context.consented = customer.has_consented
+    context.translator = kefu.catalogs.for_language(customer.language)
+
+
+async def _read_or_record(
+    kefu: Kefu,
+    known: KnownCustomers | None,
+    telegram_id: int,
+    telegram_language: str,
+    profile: dict[str, str | None],
+    wrote: bool,
+) -> KnownCustomer:
+    generation = known.generation if known is not None else 0
     async with kefu.db.read_only() as session:
-        customer = await customers.get_by_telegram(session, user.id)
-    if not customers.is_up_to_date(customer, **profile, wrote=wrote):
+        customer = await customers.get_by_telegram(session, telegram_id)
+    if customer is None or not KnownCustomer.of(customer).is_up_to_date(**profile, wrote=wrote):
         async with kefu.db.unit_of_work() as session:
             customer = await customers.get_or_create_by_telegram(
                 session,
-                user.id,
+                telegram_id,
                 language=Language(telegram_language),
                 now=kefu.clock.now(),
                 **profile,
             )
             if wrote:
                 await customers.mark_reachable(session, customer, now=kefu.clock.now())
-    assert customer is not None
-    context.customer_id = customer.id
-    context.consented = customer.has_consented
-    context.translator = kefu.catalogs.for_language(customer.language)
+        generation = -1  # just written: read it again next time, as committed
+    if known is not None:
+        known.keep(customer, read_in_generation=generation)
+    return KnownCustomer.of(customer)
 
 
 async def translator_for(update: Update, kefu: Kefu) -> Translator:

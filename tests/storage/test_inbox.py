@@ -51,7 +51,7 @@ async def test_pending_updates_come_in_order_until_handled(db, now):
         await inbox.store(
             session, 7, [arrived(12, "b"), arrived(11, "a"), arrived(13, "c")], now=now
         )
-        await inbox.mark_processed(session, 7, 11, now=now)
+        await inbox.mark_processed(session, 7, [11], now=now)
     async with db.read_only() as session:
         assert await inbox.pending(session, 7, limit=10) == [(12, "b"), (13, "c")]
         assert await inbox.pending(session, 7, limit=1) == [(12, "b")]
@@ -61,7 +61,7 @@ async def test_a_handled_update_keeps_only_its_id_and_still_stops_a_redelivery(d
     async with db.unit_of_work() as session:
         await inbox.store(session, 7, [arrived(31, '{"text": "Alice, 138 0013 8000"}')], now=now)
     async with db.unit_of_work() as session:
-        await inbox.mark_processed(session, 7, 31, now=now)
+        await inbox.mark_processed(session, 7, [31], now=now)
     assert await stored_rows(db) == {31: (ALICE, None, True)}
 
     async with db.unit_of_work() as session:
@@ -91,7 +91,7 @@ async def test_a_crash_before_the_mark_leaves_the_update_pending(db, now):
         await inbox.store(session, 7, [arrived(21, "x")], now=now)
     try:
         async with db.unit_of_work() as session:
-            await inbox.mark_processed(session, 7, 21, now=now)
+            await inbox.mark_processed(session, 7, [21], now=now)
             raise RuntimeError("killed while handling")
     except RuntimeError:
         pass
@@ -108,7 +108,7 @@ async def test_only_old_handled_updates_are_forgotten(db, now):
         )
         await inbox.store(session, 7, [arrived(3, "new, handled")], now=now)
         for update_id in (1, 3):
-            await inbox.mark_processed(session, 7, update_id, now=now)
+            await inbox.mark_processed(session, 7, [update_id], now=now)
         assert await inbox.forget_processed_before(session, now - timedelta(days=1)) == 1
     async with db.read_only() as session:
         assert await inbox.pending(session, 7, limit=10) == [(2, "old, never handled")]
@@ -122,7 +122,7 @@ async def test_only_old_unhandled_updates_are_dropped(db, now):
         )
         await inbox.store(session, 8, [arrived(3, "old, other bot, never handled")], now=old)
         await inbox.store(session, 7, [arrived(4, "new, never handled")], now=now)
-        await inbox.mark_processed(session, 7, 1, now=old)
+        await inbox.mark_processed(session, 7, [1], now=old)
         assert await inbox.drop_unhandled_before(session, now - timedelta(days=7)) == 2
     assert await stored_rows(db) == {
         1: (ALICE, None, True),
@@ -144,7 +144,7 @@ async def test_an_erasure_drops_the_senders_earlier_waiting_payloads(db, now):
             ],
             now=now,
         )
-        await inbox.mark_processed(session, 7, 50, now=now)
+        await inbox.mark_processed(session, 7, [50], now=now)
     async with db.unit_of_work() as session:
         assert await inbox.erase_pending_of(session, ALICE, before_update_id=53, now=now) == 1
     assert await stored_rows(db) == {
