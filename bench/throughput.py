@@ -12,9 +12,10 @@ once; each sends 6 updates and waits for each answer: to Kefu `/start`, the priv
 Accept, then `/help` four times; to the baseline 6 texts.
 
 Printed per round: updates/s, latency from a customer's update to the bot's answer (median, p95,
-p99), the bot's CPU time per update (user + system, from /proc), its peak RSS, and its cold
-start (process start to the first answered update, migrations included for Kefu). Then, per
-setting, the medians of the rounds and Kefu's ratios to the baseline.
+p99), the bot's CPU time per update (user + system, from /proc), its peak RSS, its cold start
+(process start to the first answered update, an empty database migrated first for Kefu) and
+its restart (the same, started again on that database, as after a deploy). Then, per setting,
+the medians of the rounds and Kefu's ratios to the baseline.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class Result:
     p99_ms: float
     cpu_ms_per_update: float
     peak_rss_mb: float
-    cold_start_s: float
+    cold_start_s: float  # a first start: an empty database, migrated
+    restart_s: float  # started again on that database
 
 
 def free_port() -> int:
@@ -158,8 +160,8 @@ async def profiled(pid: int, output: Path | None) -> AsyncIterator[None]:
         return
     beside = Path(sys.executable).with_name("py-spy")  # installed in the same virtualenv
     spy = await asyncio.create_subprocess_exec(
-        str(beside) if beside.exists() else "py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
-        "--output", str(output), "--nonblocking",
+        str(beside) if beside.exists() else "py-spy", "record", "--pid", str(pid),
+        "--format", "raw", "--rate", "250", "--output", str(output), "--nonblocking",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -208,10 +210,9 @@ async def one_round(
                 await client.create_user(FIRST_ID + n, f"Customer {n}", language_code="en")
                 for n in range(customers)
             ]
+            command = bot_command(bot, api_url, mode, bot_port)
             started = time.perf_counter()
-            process = await asyncio.create_subprocess_exec(
-                *bot_command(bot, api_url, mode, bot_port), cwd=ROOT, env=env
-            )
+            process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
             try:
                 await warm.send("/help" if bot == "kefu" else "hello")
                 await warm.chat.wait_for_bot_message(timeout=120)
@@ -228,6 +229,16 @@ async def one_round(
             finally:
                 process.terminate()
                 await process.wait()
+            # Started again on the same database, migrated now: a restart, as after a deploy.
+            started = time.perf_counter()
+            process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
+            try:
+                await warm.send("/help" if bot == "kefu" else "hello")
+                await warm.chat.wait_for_bot_message(timeout=120)
+                restart = time.perf_counter() - started
+            finally:
+                process.terminate()
+                await process.wait()
     finally:
         sandbox.terminate()
         await sandbox.wait()
@@ -241,6 +252,7 @@ async def one_round(
         cpu / updates * 1000,
         rss,
         cold,
+        restart,
     )
 
 
@@ -257,14 +269,14 @@ def row(result: Result) -> str:
     return (
         f"| {result.bot} | {result.updates_per_second:.0f} | {result.median_ms:.0f} | "
         f"{result.p95_ms:.0f} | {result.p99_ms:.0f} | {result.cpu_ms_per_update:.2f} | "
-        f"{result.peak_rss_mb:.0f} | {result.cold_start_s:.2f} |"
+        f"{result.peak_rss_mb:.0f} | {result.cold_start_s:.2f} | {result.restart_s:.2f} |"
     )
 
 
 async def run(args: argparse.Namespace) -> None:
     header = (
         "| bot | updates/s | median ms | p95 ms | p99 ms | CPU ms/update | peak RSS MB "
-        "| cold start s |"
+        "| cold start s | restart s |"
     )
     with tempfile.TemporaryDirectory() as folder:
         for database_kind in args.databases.split(","):
@@ -272,7 +284,7 @@ async def run(args: argparse.Namespace) -> None:
                 for customers in map(int, args.customers.split(",")):
                     print(f"\n### {database_kind}, {mode}, {customers} customers\n")
                     print(header)
-                    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+                    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
                     results: dict[str, list[Result]] = {"bare": [], "kefu": []}
                     for _ in range(args.rounds):
                         for bot in ("bare", "kefu"):
@@ -294,7 +306,8 @@ def summary(results: dict[str, list[Result]]) -> None:
     print(
         f"\nmedians of {len(results['kefu'])} rounds: Kefu's throughput {throughput:.2f} of the "
         f"baseline's, its CPU per update {cpu:.2f}x; cold start Kefu "
-        f"{median('kefu', 'cold_start_s'):.2f} s, baseline {median('bare', 'cold_start_s'):.2f} s"
+        f"{median('kefu', 'cold_start_s'):.2f} s (restart {median('kefu', 'restart_s'):.2f} s), "
+        f"baseline {median('bare', 'cold_start_s'):.2f} s"
     )
 
 

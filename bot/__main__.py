@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.event_loop import run_loop
 from bot.instance import AnotherInstance
 from bot.logs import setup_logging
 from bot.shared_budget import RedisUnavailable
@@ -317,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":  # reports bad settings itself, one line per check
         try:
-            return asyncio.run(_check())
+            return run_loop(_check())
         except KeyboardInterrupt:
             return 130
     try:
@@ -329,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             if value
         ]
         setup_logging(settings.log_level, secrets=secrets)
-        asyncio.run(COMMANDS[args.command](settings, args))
+        run_loop(COMMANDS[args.command](settings, args))
     except BadArguments as error:
         print(f"kefu {args.command}: {error}", file=sys.stderr)
         return 2

@@ -45,6 +45,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self._db = db
         self._now = now
         self._written: dict[int, bytes] = {}  # user id -> digest of what is stored
+        # What is stored for a user `_written` does not name: unknown until every user's data
+        # was read at start (`get_user_data`), then nothing. So a newcomer's empty data is not
+        # written (deleted) at their first update.
+        self._unnamed: bytes | None = None
         # Noted by PTB's calls, written together by `write_pending`.
         self._conversations: dict[tuple[str, str], str | None] = {}  # (handler, key) -> state
         self._users: dict[int, bytes | None] = {}  # user id -> pickled user_data, None: drop
@@ -116,11 +120,13 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
                 self._written[user_id] = _digest(blob)
             except Exception:  # a draft from an older version of the code: start afresh
                 logger.warning("dropping unreadable flow state of user %s", user_id)
+                self._written[user_id] = b"unreadable"  # stored, and to be replaced
+        self._unnamed = _digest(None)
         return loaded
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         blob = pickle.dumps(deepcopy(data)) if data else None
-        if user_id in self._users or self._written.get(user_id) != _digest(blob):
+        if user_id in self._users or self._written.get(user_id, self._unnamed) != _digest(blob):
             self._users[user_id] = blob
 
     async def drop_user_data(self, user_id: int) -> None:

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from telegram.constants import FloodLimit
 
+from bot.send_rate import AdaptiveRate
 from bot.shared_budget import GROUP_PERIOD, LocalBudgets, RedisUnavailable
 
 logger = logging.getLogger("kefu.send_budget")
@@ -23,7 +24,7 @@ WARN_EVERY = 60.0  # seconds between warnings that Redis is away
 # less evenly than one process's (each is scheduled on its own), and a tenth of slack keeps
 # them from arriving 31 to a second. A group keeps its burst of 20 a minute, which relays leave
 # room in (`bot.send_budget.RESERVE`).
-OVERALL = (1, FloodLimit.MESSAGES_PER_SECOND * 0.9)
+OVERALL_CAPACITY, OVERALL_PER_SECOND = 1, FloodLimit.MESSAGES_PER_SECOND * 0.9
 # int(): redis-py would send the enum's name, not its value.
 GROUP = (int(FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP),) * 2
 
@@ -87,6 +88,9 @@ class RedisBudgets:
         digest = hashlib.sha256(token.encode()).hexdigest()[:16]
         self.prefix = f"kefu:budget:{digest}"
         self._script = redis.register_script(LEAKY_BUCKET)
+        # This instance's idea of what Telegram allows, slowed by the 429s it meets; the
+        # bucket leaks at the rate of whoever draws (`bot.send_rate`).
+        self.rate = AdaptiveRate(OVERALL_PER_SECOND)
         self._local = LocalBudgets()  # while Redis is away
         self._warned_at = float("-inf")
 
@@ -106,6 +110,7 @@ class RedisBudgets:
         return wait == 0
 
     async def pause(self, seconds: float) -> None:
+        self.rate.refused()
         try:
             await self.redis.set(f"{self.prefix}:pause", "1", px=max(1, int(seconds * 1000)))
         except RedisError:
@@ -120,9 +125,10 @@ class RedisBudgets:
     async def _draw(self, group: int | str | None, *, need: int, take: bool) -> int | None:
         """Milliseconds to wait (0: there was room), or None when Redis cannot be reached."""
         if group is None:
-            key, (capacity, rate), period = "overall", OVERALL, 1000
+            key, capacity, rate, period = "overall", OVERALL_CAPACITY, self.rate.rate, 1000
         else:
-            key, (capacity, rate), period = f"group:{group}", GROUP, int(GROUP_PERIOD * 1000)
+            key, period = f"group:{group}", int(GROUP_PERIOD * 1000)
+            capacity, rate = GROUP
         try:
             wait = await self._script(
                 keys=[f"{self.prefix}:{key}", f"{self.prefix}:pause"],

@@ -20,6 +20,9 @@ from typing import Protocol
 from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
 
+from bot.pacing import Pacer
+from bot.send_rate import AdaptiveRate
+
 GROUP_PERIOD = 60.0
 # 95 % of Telegram's 30 a second: a send's trip to Telegram takes a varying time, and that
 # slack keeps sends taken evenly from arriving 31 to a second.
@@ -41,7 +44,8 @@ class Budgets(Protocol):
     async def has_room(self, group: int | str, amount: int) -> bool: ...
 
     async def pause(self, seconds: float) -> None:
-        """Every send waits `seconds` (Telegram's retry_after) from now."""
+        """Telegram refused a send (429): every send waits `seconds` (its retry_after) from
+        now, and the overall rate slows down (`bot.send_rate`)."""
 
     async def paused(self) -> None:
         """Returns when no pause holds the sends back."""
@@ -51,21 +55,28 @@ class LocalBudgets:
     def __init__(self, *, limits: bool = True) -> None:
         self.limited = limits
         # No burst: evenly spaced, so no second holds more than 30 however Telegram counts its
-        # seconds (a burst of 30, and 30 more leaking in meanwhile, would make 60).
-        self._overall = AsyncLimiter(1, 1 / OVERALL_PER_SECOND)
+        # seconds (a burst of 30, and 30 more leaking in meanwhile, would make 60). The rate
+        # is what Telegram is found to allow, at most that (`bot.send_rate`).
+        self.rate = AdaptiveRate(OVERALL_PER_SECOND)
+        self._overall = Pacer(lambda: self.rate.rate)
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._unpaused = asyncio.Event()
         self._unpaused.set()
         self._pauses = 0
 
     async def take(self, group: int | str | None) -> None:
-        if self.limited:
-            await (self._overall if group is None else self._group(group)).acquire()
+        if not self.limited:
+            return
+        if group is None:
+            await self._overall.wait()
+        else:
+            await self._group(group).acquire()
 
     async def has_room(self, group: int | str, amount: int) -> bool:
         return not self.limited or self._group(group).has_capacity(amount)
 
     async def pause(self, seconds: float) -> None:
+        self.rate.refused()
         self._pauses += 1
         self._unpaused.clear()
         try:

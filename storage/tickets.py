@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import dialects, events
@@ -227,15 +227,39 @@ async def cards_due(
 
 
 async def card_shown(
-    session: AsyncSession, ticket_id: int, due_at: datetime, *, title: str, message_id: int
+    session: AsyncSession,
+    ticket_id: int,
+    due_at: datetime,
+    *,
+    title: str,
+    message_id: int,
+    shown_erased: bool,
 ) -> None:
     """The card shows the ticket as it was at `due_at`: not due any more, unless it changed
-    again meanwhile."""
-    await session.execute(
+    again meanwhile.
+
+    A card shown from the ticket before an erasure that committed meanwhile named the
+    customer, and so did the title: neither is kept, and the card is due again, to be shown
+    from the erased ticket (whatever of it reached the topic after the erasure's own notice)."""
+    shown = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id)
+        .where(
+            Ticket.id == ticket_id,
+            true() if shown_erased else Ticket.personal_data_erased_at.is_(None),
+        )
         .values(staff_card_message_id=message_id, staff_topic_title=title)
     )
+    if shown.rowcount == 0:
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(
+                staff_card_message_id=message_id,
+                staff_topic_title=None,
+                card_due_at=func.coalesce(Ticket.card_due_at, due_at),
+            )
+        )
+        return
     await session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.card_due_at == due_at)

@@ -6,13 +6,16 @@ outcome in its own transaction as soon as the send returns. A crash therefore re
 `concurrency` sends (those in flight); rows it had claimed but not started wait out their lease
 and are then sent once by whoever claims them.
 
-Sends go through the application's bot and so through PTB's `AIORateLimiter`: one budget of
-Telegram's ~30 messages/s for the campaign *and* the conversations of this process, and a 429
-pauses every request for retry_after. The sender paces itself below that (25/s by default) so
-customers talking to the bot still get prompt answers; the limiter is the backstop. (Passing
-`rate_limit_args=0` would not bypass the limiter's retries: PTB reads it as "use the default".)
-A 429 that escapes the limiter's own retries puts the row back, due after retry_after, and
-holds the sender's pace for as long.
+Sends go through the application's bot and so through Kefu's rate limiter
+(`bot.send_budget`): one budget of Telegram's ~30 messages/s for the campaign *and* the
+conversations (with Redis, of every instance), evenly spaced at the rate Telegram is found to
+allow (`bot.send_rate`: 95 % of 30 until a 429 says otherwise), and a 429 pauses every request
+for retry_after. The sender paces itself at that nominal rate too (its guard when the limiter
+is off), so the campaign takes whatever the conversations leave; as at most `concurrency` of
+its sends wait for the budget, a customer's answer waits behind a handful of them at most.
+(Passing `rate_limit_args=0` would not bypass the limiter's retries: PTB reads it as "use the
+default".) A 429 that escapes the limiter's own retries puts the row back, due after
+retry_after, and holds the sender's pace for as long.
 
 Follow-up visits (`CampaignKind.FOLLOWUP`), warranty and maintenance reminders
 (`CampaignKind.REMINDER`) share the outbox and its pace: each is worded from its ticket when it
@@ -33,9 +36,10 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
 from bot.i18n import Translator
+from bot.pacing import Pacer
 from bot.services import Kefu
+from bot.shared_budget import OVERALL_PER_SECOND
 from domain.campaigns.delivery import Outcome, Result, attempt, backoff
-from domain.campaigns.pacing import Pacer
 from domain.care import event_messages, reminders, visits
 from domain.surveys.questions import campaign_keyboard, campaign_text
 from storage import campaigns, customers, outbox
@@ -44,7 +48,7 @@ from storage.survey_models import CampaignKind, DeliveryStatus
 
 logger = logging.getLogger("kefu.campaigns")
 
-DEFAULT_RATE = 25.0  # messages per second; Telegram allows about 30 for the whole bot
+DEFAULT_RATE = OVERALL_PER_SECOND  # messages a second; Telegram allows about 30 in all
 DEFAULT_CONCURRENCY = 4
 LEASE = timedelta(seconds=10)
 LEASE_MARGIN_SECONDS = 3.0  # stop starting sends this long before the lease ends

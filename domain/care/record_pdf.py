@@ -11,9 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
 from domain.care.pdf_fonts import PdfFonts
 
 FAMILY = "record"
@@ -84,6 +81,11 @@ def _is_gap(line: Line) -> bool:
 
 
 def build_pdf(html: str, fonts: PdfFonts) -> bytes:
+    # Imported here: fpdf2 (with fontTools and numpy) takes a third of a second to import,
+    # which every start of Kefu would pay for the few who ask for a PDF.
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     lines = lines_of(html)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)

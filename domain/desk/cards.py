@@ -78,7 +78,14 @@ async def _show(bot: Bot, kefu: Kefu, ticket_id: int, due_at: datetime) -> bool:
         await edit_card(bot, chat_id, message_id, card, keyboard)  # another may have already
         kefu.shown.note(chat_id, message_id, wanted)
     async with kefu.db.unit_of_work() as session:
-        await tickets.card_shown(session, ticket_id, due_at, title=title, message_id=message_id)
+        await tickets.card_shown(
+            session,
+            ticket_id,
+            due_at,
+            title=title,
+            message_id=message_id,
+            shown_erased=ticket.personal_data_erased_at is not None,
+        )
     return True
 
 

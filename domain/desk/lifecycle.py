@@ -128,7 +128,12 @@ async def remember_card(kefu: Kefu, ticket: Ticket, message_id: int, *, title: s
     assert ticket.card_due_at is not None  # linking the topic made the card due
     async with kefu.db.unit_of_work() as session:
         await tickets.card_shown(
-            session, ticket.id, ticket.card_due_at, title=title, message_id=message_id
+            session,
+            ticket.id,
+            ticket.card_due_at,
+            title=title,
+            message_id=message_id,
+            shown_erased=ticket.personal_data_erased_at is not None,
         )
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage import customers, events, tickets
+from storage import customers, erasure, events, tickets
 from storage.enums import ActorKind, EventKind, Priority, TicketStatus, TicketType
 from storage.events import Actor
 
@@ -189,3 +189,31 @@ async def test_the_desk_finds_tickets_without_topics_and_long_resolved_ones(db, 
         assert await tickets.active_without_topic(session, limit=10) == [waiting.id]
         cutoff = now + timedelta(days=1)
         assert await tickets.resolved_before(session, cutoff, limit=10) == [early.id]
+
+
+async def test_a_card_shown_from_before_an_erasure_keeps_no_name_and_is_due_again(db, alice, now):
+    # The card job read the ticket, the customer erased their data, then the job recorded the
+    # card and title it had put up from what it read: both named the customer.
+    async with db.unit_of_work() as session:
+        ticket = await tickets.create(session, alice, TicketType.REPAIR, now=now)
+        await tickets.set_topic(session, ticket, -100123, 77, now=now)
+    async with db.read_only() as session:
+        read = await tickets.get(session, ticket.id)
+    assert read is not None and read.card_due_at is not None  # linking it made the card due
+    async with db.unit_of_work() as session:
+        customer = await customers.get(session, alice.id)
+        await erasure.erase_customer(session, customer, now=now, by="customer")
+    async with db.unit_of_work() as session:
+        await tickets.card_shown(
+            session,
+            ticket.id,
+            read.card_due_at,
+            title="K-000001 · Repair · Alice",
+            message_id=5,
+            shown_erased=read.personal_data_erased_at is not None,
+        )
+    async with db.read_only() as session:
+        stored = await tickets.get(session, ticket.id)
+    assert stored is not None and stored.staff_topic_title is None
+    assert stored.card_due_at is not None  # shown again, from the erased ticket
+    assert stored.staff_card_message_id == 5  # the card to edit
