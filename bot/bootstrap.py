@@ -8,7 +8,7 @@ from bot.config import ConfigError, Settings, load_business_config
 from bot.i18n import Catalogs
 from bot.services import Kefu
 from domain.sla.tracking import sla_flush_hook
-from storage import migrate
+from storage import schema_version
 from storage.db import Database
 
 
@@ -28,7 +28,10 @@ async def build_services(
         clock = clock or clock_from_environment()
     except ValueError as error:
         raise ConfigError([str(error)]) from None
-    await migrate.upgrade(settings.database_url)
+    if not await schema_version.is_current(settings.database_url):
+        from storage import migrate  # Alembic, only when there is something to migrate
+
+        await migrate.upgrade(settings.database_url)
     return Kefu(
         settings=settings,
         config=config,

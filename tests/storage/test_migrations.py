@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from storage import migrate
+from storage import migrate, schema_version
 from storage.db import create_engine
 from storage.models import Base
 from tests.storage import schema
@@ -36,6 +36,17 @@ async def test_upgrade_builds_an_empty_database_to_head(empty_url):
     assert {"customers", "tickets", "ticket_events", "attachments", "inbox_updates"} <= (
         await schema.tables(empty_url)
     )
+
+
+async def test_a_start_finds_out_without_alembic_whether_there_is_anything_to_migrate(
+    empty_url,
+):
+    assert schema_version.newest_revision() == migrate.head_revision()
+    assert not await schema_version.is_current(empty_url)  # never migrated
+    await migrate.upgrade(empty_url, "0018")
+    assert not await schema_version.is_current(empty_url)  # one revision behind
+    await migrate.upgrade(empty_url)
+    assert await schema_version.is_current(empty_url)
 
 
 async def test_migrated_schema_matches_the_models(empty_url):
