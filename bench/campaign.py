@@ -6,10 +6,12 @@
     python -m bench.campaign --count 1000 --limit 20   # a stricter Telegram: 429s and retries
 
 Kefu runs as a real process (`python -m bot run`, KEFU_API_URL pointing at the sandbox, which
-runs here with its 30 messages/s limit). Half-way (`--kill-at`) the process is killed with
-SIGKILL and started again. Printed: the sustained send rate against the 30/s limit, the busiest
-second, the 429s Telegram (the sandbox) answered, the peak RSS of the Kefu process, the time
-from restart to the first new message and to the end of the campaign, and duplicates.
+runs as its own process too, with its 30 messages/s limit). Half-way (`--kill-at`) Kefu is
+killed with SIGKILL and started again. With `--talkers N`, N customers ask `/help` meanwhile.
+Printed: the campaign's sustained send rate against the limit (and, with talkers, every send's,
+and how long their answers took), the busiest second, the 429s Telegram (the sandbox)
+answered, the peak RSS of the Kefu process, the time from restart to the first new message and
+to the end of the campaign, and duplicates.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +34,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from bench._processes import free_port, until_up
 from sandbox.client import SandboxClient, SandboxUser
-from sandbox.server import RunningSandbox, start_sandbox
 from storage import campaigns, migrate
 from storage.campaigns import Audience
 from storage.db import Database
@@ -104,7 +107,40 @@ async def prepare(client: SandboxClient, url: str, count: int) -> None:
         await db.dispose()
 
 
-async def start_kefu(sandbox: RunningSandbox, url: str, log: Path) -> Run:
+class Sandbox:
+    """The sandbox as its own process, as Telegram is another machine: the driver's work (this
+    process) cannot stall it and so bunch the sends it timestamps. Its call log is read bit by
+    bit (`refresh`), each time only what is new."""
+
+    def __init__(self, process: asyncio.subprocess.Process, base_url: str) -> None:
+        self.process, self.base_url = process, base_url
+        self.sends: list[dict[str, Any]] = []  # sendMessage calls, oldest first
+        self._seen = 0
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls) -> AsyncIterator[Sandbox]:
+        port = free_port()
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sandbox", "--port", str(port),
+            "--default-bot-token", TOKEN, "--log-level", "WARNING", cwd=ROOT, env=clean,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            yield cls(process, f"http://127.0.0.1:{port}")
+        finally:
+            process.terminate()
+            await process.wait()
+
+    async def refresh(self, client: SandboxClient) -> None:
+        new = await client.calls("sendMessage", after=self._seen)
+        if new:
+            self._seen = new[-1]["seq"]
+            self.sends.extend(new)
+
+
+async def start_kefu(sandbox: Sandbox, url: str, log: Path) -> Run:
     command = ["-m", "bot", "run"]
     env = {
         **os.environ,
@@ -120,16 +156,12 @@ async def start_kefu(sandbox: RunningSandbox, url: str, log: Path) -> Run:
     return Run(process, time.monotonic())
 
 
-def send_calls(sandbox: RunningSandbox) -> list[dict[str, Any]]:
-    return sandbox.state.calls.query("sendMessage")
-
-
 def is_recipient(call: dict[str, Any]) -> bool:
     return int(call["params"]["chat_id"]) >= FIRST_ID  # talkers' ids are below
 
 
-def delivered(sandbox: RunningSandbox) -> int:
-    return sum(1 for call in send_calls(sandbox) if call["ok"] and is_recipient(call))
+def delivered(sandbox: Sandbox) -> int:
+    return sum(1 for call in sandbox.sends if call["ok"] and is_recipient(call))
 
 
 async def talk(client: SandboxClient, count: int, stop: asyncio.Event) -> list[float]:
@@ -201,10 +233,11 @@ async def bench(
     stop_talking = asyncio.Event()
     talking: asyncio.Task[list[float]] | None = None
     async with contextlib.AsyncExitStack() as stack:
-        sandbox = await start_sandbox(default_bot_token=TOKEN, per_second=limit)
-        stack.push_async_callback(sandbox.stop)
+        sandbox = await stack.enter_async_context(Sandbox.running())
         client = await stack.enter_async_context(SandboxClient(sandbox.base_url))
         stack.callback(stop_talking.set)  # the talkers stop before the client closes
+        await until_up(client)
+        await client.set_limits(per_second=limit)
         await prepare(client, url, count)
         first = await start_kefu(sandbox, url, log)
         if talkers:
@@ -212,9 +245,11 @@ async def bench(
         kill_after = int(count * kill_at) if 0 < kill_at < 1 else None
 
         async def reached_kill_point() -> bool:
+            await sandbox.refresh(client)
             return kill_after is not None and delivered(sandbox) >= kill_after
 
         async def finished() -> bool:
+            await sandbox.refresh(client)
             return delivered(sandbox) >= count and await queued(url) == 0
 
         await watch(first, reached_kill_point if kill_after else finished, count / 5 + 120)
@@ -227,6 +262,7 @@ async def bench(
             runs.append(second)
 
             async def resumed() -> bool:
+                await sandbox.refresh(client)
                 return delivered(sandbox) > sent_at_kill
 
             await watch(second, resumed, 120)
@@ -238,7 +274,8 @@ async def bench(
         last = runs[-1].process
         last.send_signal(signal.SIGTERM)
         await asyncio.wait_for(last.wait(), 30)
-        calls = send_calls(sandbox)
+        await sandbox.refresh(client)
+        calls = sandbox.sends
     ok_times = [call["time"] for call in calls if call["ok"] and is_recipient(call)]
     all_ok_times = [call["time"] for call in calls if call["ok"] and call["time"] <= ended]
     per_chat = Counter(

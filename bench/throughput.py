@@ -8,8 +8,8 @@ Each round starts the sandbox as its own process (flood limits off: the figures 
 then one bot as its own process: Kefu (`python -m bot run`, its own pacing off) or the
 baseline (`bench.baseline.bare_ptb`: PTB answering every text, no database). Rounds alternate
 between the two, so both see the same machine. The driver (this process) plays N customers at
-once; each sends 6 updates and waits for each answer: to Kefu `/start`, the privacy notice's
-Accept, then `/help` four times; to the baseline 6 texts.
+once; each sends 6 updates (`--steps`) and waits for each answer: to Kefu `/start`, the privacy
+notice's Accept, then `/help` four times; to the baseline 6 texts.
 
 Printed per round: updates/s, latency from a customer's update to the bot's answer (median, p95,
 p99), the bot's CPU time per update (user + system, from /proc), its peak RSS, its cold start
@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench._processes import free_port, until_up
 from sandbox.client import SandboxClient, SandboxUser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,12 +58,6 @@ class Result:
     peak_rss_mb: float
     cold_start_s: float  # a first start: an empty database, migrated
     restart_s: float  # started again on that database
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:
@@ -89,7 +83,7 @@ async def timed(step: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
-async def kefu_customer(user: SandboxUser) -> list[float]:
+async def kefu_customer(user: SandboxUser, steps: int) -> list[float]:
     async def say(text: str) -> None:
         await user.send(text)
         await user.chat.wait_for_bot_message(timeout=120)
@@ -101,16 +95,16 @@ async def kefu_customer(user: SandboxUser) -> list[float]:
     return [
         await timed(lambda: say("/start")),
         await timed(accept),
-        *[await timed(lambda: say("/help")) for _ in range(STEPS - 2)],
+        *[await timed(lambda: say("/help")) for _ in range(steps - 2)],
     ]
 
 
-async def bare_customer(user: SandboxUser) -> list[float]:
+async def bare_customer(user: SandboxUser, steps: int) -> list[float]:
     async def say(text: str) -> None:
         await user.send(text)
         await user.chat.wait_for_bot_message(timeout=120)
 
-    return [await timed(lambda n=n: say(f"message {n}")) for n in range(STEPS)]
+    return [await timed(lambda n=n: say(f"message {n}")) for n in range(steps)]
 
 
 @contextlib.asynccontextmanager
@@ -178,6 +172,7 @@ async def one_round(
     mode: str,
     folder: Path,
     profile: Path | None = None,
+    steps: int = STEPS,
 ) -> Result:
     sandbox_port, bot_port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{sandbox_port}"
@@ -190,7 +185,7 @@ async def one_round(
     )  # fmt: skip
     try:
         async with database(database_kind, folder) as url, SandboxClient(api_url) as client:
-            await _until_up(client)
+            await until_up(client)
             env = {
                 **clean,
                 "KEFU_BOT_TOKEN": TOKEN,
@@ -211,17 +206,16 @@ async def one_round(
                 for n in range(customers)
             ]
             command = bot_command(bot, api_url, mode, bot_port)
-            started = time.perf_counter()
-            process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
+            greeting = "/help" if bot == "kefu" else "hello"
+            process, cold = await started_and_answering(command, env, warm, greeting)
             try:
-                await warm.send("/help" if bot == "kefu" else "hello")
-                await warm.chat.wait_for_bot_message(timeout=120)
-                cold = time.perf_counter() - started
                 cpu_before, began = cpu_seconds(process.pid), time.perf_counter()
                 drive = kefu_customer if bot == "kefu" else bare_customer
                 async with profiled(process.pid, profile):
                     latencies = [
-                        x for steps in await asyncio.gather(*map(drive, users)) for x in steps
+                        x
+                        for taken in await asyncio.gather(*(drive(u, steps) for u in users))
+                        for x in taken
                     ]
                 elapsed = time.perf_counter() - began
                 cpu = cpu_seconds(process.pid) - cpu_before
@@ -230,19 +224,13 @@ async def one_round(
                 process.terminate()
                 await process.wait()
             # Started again on the same database, migrated now: a restart, as after a deploy.
-            started = time.perf_counter()
-            process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
-            try:
-                await warm.send("/help" if bot == "kefu" else "hello")
-                await warm.chat.wait_for_bot_message(timeout=120)
-                restart = time.perf_counter() - started
-            finally:
-                process.terminate()
-                await process.wait()
+            process, restart = await started_and_answering(command, env, warm, greeting)
+            process.terminate()
+            await process.wait()
     finally:
         sandbox.terminate()
         await sandbox.wait()
-    updates = customers * STEPS
+    updates = customers * steps
     return Result(
         bot,
         updates / elapsed,
@@ -256,13 +244,20 @@ async def one_round(
     )
 
 
-async def _until_up(client: SandboxClient) -> None:
-    for _ in range(200):
-        with contextlib.suppress(OSError, Exception):
-            await client.events()
-            return
-        await asyncio.sleep(0.05)  # the sandbox process is starting
-    raise RuntimeError("the sandbox did not start")
+async def started_and_answering(
+    command: list[str], env: dict[str, str], warm: SandboxUser, greeting: str
+) -> tuple[asyncio.subprocess.Process, float]:
+    """The bot started, and the seconds from its start to its first answer (to `warm`)."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
+    try:
+        await warm.send(greeting)
+        await warm.chat.wait_for_bot_message(timeout=120)
+    except BaseException:
+        process.terminate()
+        await process.wait()
+        raise
+    return process, time.perf_counter() - started
 
 
 def row(result: Result) -> str:
@@ -290,7 +285,13 @@ async def run(args: argparse.Namespace) -> None:
                         for bot in ("bare", "kefu"):
                             spied = args.py_spy if bot == "kefu" else None
                             result = await one_round(
-                                bot, customers, database_kind, mode, Path(folder), spied
+                                bot,
+                                customers,
+                                database_kind,
+                                mode,
+                                Path(folder),
+                                spied,
+                                args.steps,
                             )
                             results[bot].append(result)
                             print(row(result), flush=True)
@@ -317,6 +318,12 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite", help="sqlite,postgresql")
     parser.add_argument("--modes", default="polling", help="polling,webhook")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=STEPS,
+        help="updates per customer (Kefu: /start, Accept, then /help; default 6)",
+    )
     parser.add_argument(
         "--py-spy",
         type=Path,
