@@ -1,8 +1,7 @@
 """Every `bench/` script still runs: each one at its smallest, so a bench cannot silently rot.
 
-A new script is found by the glob (helpers are named `_*`) and must be registered in SMALLEST with
-arguments that run it
-in seconds; the whole file stays well within a minute.
+A new script is found by the glob (helpers are named `_*`) and must be registered in SMALLEST
+with arguments that run it in seconds; the whole file stays well within a minute.
 """
 
 from __future__ import annotations
