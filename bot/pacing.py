@@ -33,9 +33,9 @@ class Pacer:
         all at once as slots reserved in advance would (a burst Telegram counts in one second).
         """
         async with self._turns:
-            late = self._next - self._now()
-            if late > 0:
-                await asyncio.sleep(late)  # the pace itself: a timer, not a synchronisation
+            wait = self._next - self._now()
+            if wait > 0:
+                await asyncio.sleep(wait)  # the pace itself: a timer, not a synchronisation
             self._next = self._now() + self.interval
 
     def hold(self, seconds: float) -> None:

@@ -70,11 +70,13 @@ class KnownCustomers:
             self._known.move_to_end(telegram_id)
         return known
 
-    def keep(self, customer: Customer, *, read_in_generation: int) -> None:
+    def keep(self, customer: Customer | KnownCustomer, *, read_in_generation: int) -> None:
         """Keep the row as read, unless a change was seen since the read began."""
         if read_in_generation != self.generation:
             return
-        self._known[customer.telegram_id] = KnownCustomer.of(customer)
+        if isinstance(customer, Customer):
+            customer = KnownCustomer.of(customer)
+        self._known[customer.telegram_id] = customer
         self._known.move_to_end(customer.telegram_id)
         if len(self._known) > MAX_KNOWN:
             self._known.popitem(last=False)

@@ -59,7 +59,8 @@ async def _read_or_record(
     generation = known.generation if known is not None else 0
     async with kefu.db.read_only() as session:
         customer = await customers.get_by_telegram(session, telegram_id)
-    if customer is None or not KnownCustomer.of(customer).is_up_to_date(**profile, wrote=wrote):
+    known_row = KnownCustomer.of(customer) if customer is not None else None
+    if known_row is None or not known_row.is_up_to_date(**profile, wrote=wrote):
         async with kefu.db.unit_of_work() as session:
             customer = await customers.get_or_create_by_telegram(
                 session,
@@ -71,9 +72,10 @@ async def _read_or_record(
             if wrote:
                 await customers.mark_reachable(session, customer, now=kefu.clock.now())
         generation = -1  # just written: read it again next time, as committed
+        known_row = KnownCustomer.of(customer)
     if known is not None:
-        known.keep(customer, read_in_generation=generation)
-    return KnownCustomer.of(customer)
+        known.keep(known_row, read_in_generation=generation)
+    return known_row
 
 
 async def translator_for(update: Update, kefu: Kefu) -> Translator:
