@@ -184,7 +184,10 @@ async def one_round(
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        async with database(database_kind, folder) as url, SandboxClient(api_url) as client:
+        async with (
+            database(database_kind, folder) as url,
+            SandboxClient(api_url, connections=customers + 10) as client,
+        ):
             await until_up(client)
             env = {
                 **clean,

@@ -8,7 +8,14 @@ may be a number or a function asked at every send (`bot.send_rate.AdaptiveRate`)
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
+
+# A timer fires a little late (uvloop counts in whole milliseconds): a start that late still
+# keeps its place in the schedule, or each send would lose that much and the pace would fall
+# 2 % short of the rate. Later than that, the loop was busy: the schedule starts afresh from
+# the late start, so the sends that waited meanwhile are not let out together.
+TIMER_SLACK_SECONDS = 0.002
 
 
 class Pacer:
@@ -16,6 +23,7 @@ class Pacer:
         self._rate = rate
         self._next = 0.0
         self._turns = asyncio.Lock()  # one waiter at a time, first come first served
+        self._starts: deque[float] = deque()  # the starts of the last second
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
@@ -28,15 +36,23 @@ class Pacer:
     async def wait(self) -> None:
         """Return when the next send may start.
 
-        The next start is set from when this one really starts, not from when it was due: a
-        loop busy for a moment then lets the sends waiting meanwhile go one by one, instead of
-        all at once as slots reserved in advance would (a burst Telegram counts in one second).
+        Any second holds at most `rate` starts, plus one: consecutive starts are an interval
+        apart, less the timer's slack at most, and never closer however late the loop was.
         """
         async with self._turns:
-            wait = self._next - self._now()
-            if wait > 0:
+            # Again after sleeping: a `hold` may have moved the next start meanwhile.
+            while (wait := self._next - self._now()) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)  # the pace itself: a timer, not a synchronisation
-            self._next = self._now() + self.interval
+            now = self._now()
+            self._next = max(now - TIMER_SLACK_SECONDS, self._next) + self.interval
+            self._starts.append(now)
+            while self._starts[0] <= now - 1.0:
+                self._starts.popleft()
+
+    def started_in_the_last_second(self) -> int:
+        """How many starts this pacer let out in the last second."""
+        now = self._now()
+        return sum(1 for start in self._starts if start > now - 1.0)
 
     def hold(self, seconds: float) -> None:
         """Nothing starts for `seconds` (Telegram asked us to wait: retry_after)."""

@@ -109,13 +109,13 @@ class RedisBudgets:
             return await self._local.has_room(group, amount)
         return wait == 0
 
-    async def pause(self, seconds: float) -> None:
-        self.rate.refused()
+    async def pause(self, seconds: float, *, group: int | str | None = None) -> None:
+        self.rate.refused()  # other instances' sends are not counted here: by a tenth
         try:
             await self.redis.set(f"{self.prefix}:pause", "1", px=max(1, int(seconds * 1000)))
         except RedisError:
             self._redis_away()
-            await self._local.pause(seconds)
+            await self._local.pause(seconds, group=group)
             return
         await asyncio.sleep(seconds)  # this send retries after Telegram's pause
 

@@ -87,7 +87,7 @@ class LaneRateLimiter(BaseRateLimiter[dict[str, Any] | int]):
                 if not isinstance(error, RetryAfter) or attempt == retries:
                     raise
                 # Every send waits out Telegram's pause (with Redis, on every instance).
-                await self._budgets.pause(retry_after_seconds(error) + 0.1)
+                await self._budgets.pause(retry_after_seconds(error) + 0.1, group=group)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _run(

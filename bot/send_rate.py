@@ -9,7 +9,11 @@ rate probes for more (a limit may be lifted) but comes back to the mark that ref
 about once a minute. Under a limit of 20 a second it so keeps to about 19.
 
 Refusals a moment apart are one refusal: the sends in flight when the limit was hit come back
-refused together.
+refused together. Where the caller knows how many messages went out in the second before the
+refusal, that count is the better mark: a limit well under the rate is then found at the first
+429, not a tenth at a time, each tenth a second's pause. A count far under the rate measures
+nothing: sending that little, the refusal was not the overall limit's (one chat's own limit, a
+hiccup), and only the usual tenth is taken off.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ NEAR = 0.95  # of the refused rate: climbed to quickly, passed slowly
 QUICK_CLIMB = 0.05  # a second, below `NEAR`
 PROBE = 0.001  # a second, from `NEAR` up to the ceiling
 SAME_REFUSAL_SECONDS = 1.0
+MEASURES_THE_LIMIT = 0.5  # of the rate: a count of sends at least this is taken as the mark
 LOWEST = 1.0  # messages a second, whatever Telegram says
 
 
@@ -49,12 +54,17 @@ class AdaptiveRate:
             rate = near
         return min(self.ceiling, rate * (1 + PROBE) ** seconds)
 
-    def refused(self) -> None:
-        """Telegram answered 429."""
+    def refused(self, sent_in_the_last_second: float | None = None) -> None:
+        """Telegram answered 429, after `sent_in_the_last_second` messages if known."""
         now = self._clock()
         if now - self._refused_at < SAME_REFUSAL_SECONDS:
             return
         refused = self.rate
+        if (
+            sent_in_the_last_second is not None
+            and sent_in_the_last_second >= refused * MEASURES_THE_LIMIT
+        ):
+            refused = min(refused, sent_in_the_last_second)
         self._refused_at, self._refused_at_rate = now, refused
         self._rate, self._since = max(LOWEST, refused * SLOW_DOWN), now
 

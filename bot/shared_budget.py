@@ -26,7 +26,7 @@ from bot.send_rate import AdaptiveRate
 GROUP_PERIOD = 60.0
 # 95 % of Telegram's 30 a second: a send's trip to Telegram takes a varying time, and that
 # slack keeps sends taken evenly from arriving 31 to a second.
-OVERALL_PER_SECOND = FloodLimit.MESSAGES_PER_SECOND * 0.95
+OVERALL_PER_SECOND = FloodLimit.MESSAGES_PER_SECOND * 0.955
 
 
 class RedisUnavailable(Exception):
@@ -43,9 +43,10 @@ class Budgets(Protocol):
 
     async def has_room(self, group: int | str, amount: int) -> bool: ...
 
-    async def pause(self, seconds: float) -> None:
-        """Telegram refused a send (429): every send waits `seconds` (its retry_after) from
-        now, and the overall rate slows down (`bot.send_rate`)."""
+    async def pause(self, seconds: float, *, group: int | str | None = None) -> None:
+        """Telegram refused a send (429) to `group` (None: a private chat): every send waits
+        `seconds` (its retry_after) from now, and the overall rate slows down
+        (`bot.send_rate`)."""
 
     async def paused(self) -> None:
         """Returns when no pause holds the sends back."""
@@ -67,16 +68,26 @@ class LocalBudgets:
     async def take(self, group: int | str | None) -> None:
         if not self.limited:
             return
-        if group is None:
-            await self._overall.wait()
-        else:
+        if group is not None:
             await self._group(group).acquire()
+            return
+        while True:
+            await self._unpaused.wait()
+            await self._overall.wait()  # held for a pause's length (`pause`)
+            # A start let out just as a pause began waits it out and queues again: the sends
+            # held meanwhile then go evenly spaced, not together the moment it ends (Telegram
+            # would count them in one second and refuse again).
+            if self._unpaused.is_set():
+                return
 
     async def has_room(self, group: int | str, amount: int) -> bool:
         return not self.limited or self._group(group).has_capacity(amount)
 
-    async def pause(self, seconds: float) -> None:
-        self.rate.refused()
+    async def pause(self, seconds: float, *, group: int | str | None = None) -> None:
+        # A private chat's refusal is the overall limit's, which the starts of the last second
+        # measure; a group's may be its own limit of 20 a minute, which says nothing of it.
+        self.rate.refused(self._overall.started_in_the_last_second() if group is None else None)
+        self._overall.hold(seconds)
         self._pauses += 1
         self._unpaused.clear()
         try:

@@ -37,8 +37,13 @@ class SandboxApiError(Exception):
 
 
 class SandboxClient:
-    def __init__(self, base_url: str, *, bot_id: int | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, bot_id: int | None = None, connections: int = 100
+    ) -> None:
+        """`connections`: at most this many requests at once (aiohttp's default, 100); every
+        customer waiting for an answer holds one, so a driver of 1,000 needs more."""
         self.base_url = base_url.rstrip("/")
+        self.connections = connections
         self.api_url = f"{self.base_url}/sandbox/api"
         self.bot_id = bot_id  # which bot private chats are with; None: the sandbox's default
         self._session: aiohttp.ClientSession | None = None
@@ -71,7 +76,9 @@ class SandboxClient:
         """The control API's JSON answer; with `raw`, the body's bytes whatever their type (a
         stored file may itself be JSON) as {"_body": bytes, "_type": content type}."""
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.connections)
+            )
         if self.bot_id is not None:
             if json is not None:
                 json = {"bot_id": self.bot_id, **json}

@@ -71,3 +71,25 @@ def test_it_never_goes_below_one_a_second(clock: Clock) -> None:
         rate.refused()
         clock.now += 1.5
     assert rate.rate >= 1.0
+
+
+def test_a_count_of_the_last_seconds_sends_finds_a_low_limit_at_once(clock: Clock) -> None:
+    # Held to 20 a second: the first refusal comes after about 21 sends in the last second.
+    rate = AdaptiveRate(28.5, clock)
+    rate.refused(sent_in_the_last_second=21)
+    assert rate.rate == pytest.approx(21 * 0.9)
+    clock.now += 5
+    assert rate.rate < 21  # back under the measured mark, not on the way to 28.5
+
+
+def test_a_count_above_the_rate_says_nothing_more(clock: Clock) -> None:
+    rate = AdaptiveRate(28.5, clock)
+    rate.refused(sent_in_the_last_second=30)  # in-flight sends counted: the rate was the mark
+    assert rate.rate == pytest.approx(28.5 * 0.9)
+
+
+def test_a_count_far_under_the_rate_is_no_measure_of_the_limit(clock: Clock) -> None:
+    # Two sends in a second refused: one chat's own limit, or a hiccup, not the overall one.
+    rate = AdaptiveRate(28.5, clock)
+    rate.refused(sent_in_the_last_second=2)
+    assert rate.rate == pytest.approx(28.5 * 0.9)
