@@ -1,6 +1,6 @@
 """Campaign throughput: N recipients through the sandbox with Telegram's flood limits on.
 
-    python -m bench.campaign --count 10000            # ~6 minutes at 28.5 msg/s
+    python -m bench.campaign --count 10000            # ~6 minutes at 28.65 msg/s
     python -m bench.campaign --count 2000 --kill-at 0 --talkers 5   # customers talking meanwhile
     python -m bench.campaign --count 1000 --kill-at 0.5 --database-url postgresql+asyncpg://...
     python -m bench.campaign --count 1000 --limit 20   # a stricter Telegram: 429s and retries

@@ -46,13 +46,16 @@ class Pacer:
             now = self._now()
             self._next = max(now - TIMER_SLACK_SECONDS, self._next) + self.interval
             self._starts.append(now)
-            while self._starts[0] <= now - 1.0:
-                self._starts.popleft()
+            self._forget_starts_before(now - 1.0)
 
     def started_in_the_last_second(self) -> int:
         """How many starts this pacer let out in the last second."""
-        now = self._now()
-        return sum(1 for start in self._starts if start > now - 1.0)
+        self._forget_starts_before(self._now() - 1.0)
+        return len(self._starts)
+
+    def _forget_starts_before(self, moment: float) -> None:
+        while self._starts and self._starts[0] <= moment:
+            self._starts.popleft()
 
     def hold(self, seconds: float) -> None:
         """Nothing starts for `seconds` (Telegram asked us to wait: retry_after)."""

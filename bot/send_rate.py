@@ -2,7 +2,7 @@
 
 Telegram's "about 30 messages a second" is not a contract: a bot may be held to less, and then
 a fixed pace earns a 429 every second or so, each pausing every send for its `retry_after`
-(a whole second at least). So the rate starts at the nominal limit (95 % of it, `ceiling`) and,
+(a whole second at least). So the rate starts at the nominal limit (95.5 % of it, `ceiling`) and,
 at a 429, drops by a tenth below the rate that was refused, which is remembered as where the
 limit lies. It then climbs back quickly to just under that mark and only slowly past it: the
 rate probes for more (a limit may be lifted) but comes back to the mark that refused it rarely,

@@ -24,8 +24,9 @@ from bot.pacing import Pacer
 from bot.send_rate import AdaptiveRate
 
 GROUP_PERIOD = 60.0
-# 95 % of Telegram's 30 a second: a send's trip to Telegram takes a varying time, and that
-# slack keeps sends taken evenly from arriving 31 to a second.
+# 95.5 % of Telegram's 30 a second (28.65): a send's trip to Telegram takes a varying time, and
+# that slack keeps sends taken evenly from arriving 31 to a second (measured: 30 at most,
+# docs/benchmarks.md).
 OVERALL_PER_SECOND = FloodLimit.MESSAGES_PER_SECOND * 0.955
 
 

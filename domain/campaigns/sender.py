@@ -9,7 +9,7 @@ and are then sent once by whoever claims them.
 Sends go through the application's bot and so through Kefu's rate limiter
 (`bot.send_budget`): one budget of Telegram's ~30 messages/s for the campaign *and* the
 conversations (with Redis, of every instance), evenly spaced at the rate Telegram is found to
-allow (`bot.send_rate`: 95 % of 30 until a 429 says otherwise), and a 429 pauses every request
+allow (`bot.send_rate`: 95.5 % of 30 until a 429 says otherwise), and a 429 pauses every request
 for retry_after. The sender paces itself at that nominal rate too (its guard when the limiter
 is off), so the campaign takes whatever the conversations leave; as at most `concurrency` of
 its sends wait for the budget, a customer's answer waits behind a handful of them at most.

@@ -143,7 +143,7 @@ async def test_a_campaign_reaches_every_customer_exactly_once_within_flood_limit
 
     await admin.press("Start now", message_id=status["message_id"])
     # Sending has begun, so every recipient has its outbox row; three of the last to be sent
-    # to block the bot now (at 28.5/s they are about eight seconds away): their sends meet a 403.
+    # to block the bot now (at 28.65/s they are about eight seconds away): their sends meet a 403.
     await people[10].chat.wait_for_text(QUESTION, timeout=30)
     blocked_during = people[-3:]
     for person in blocked_during:
