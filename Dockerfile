@@ -15,7 +15,12 @@ COPY handlers handlers
 COPY storage storage
 COPY sandbox sandbox
 COPY locales locales
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 --home-dir /app kefu
+# Bytecode and catalogs compiled at build: the kefu user cannot write them, so every start
+# would otherwise compile both again.
+RUN pip install --no-cache-dir . \
+    && python -m compileall -q bot domain handlers storage sandbox \
+    && pybabel -q compile -D kefu -d locales \
+    && useradd --system --uid 10001 --home-dir /app kefu
 
 USER kefu
 ENV KEFU_LISTEN=0.0.0.0:8080 \

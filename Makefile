@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-webhook lint format setup setup-test messages
+.PHONY: demo test test-webhook lint format setup setup-test compiled messages
 
 # The end-to-end tests run again with Kefu taking updates by webhook, in a bounded form: the
 # webhook's own tests and a cross-section of flows and desk work (`make test-webhook`: all).
@@ -11,21 +11,28 @@ WEBHOOK_E2E := tests/e2e/test_webhook.py tests/e2e/test_inbox_privacy.py \
 	tests/e2e/test_basics.py tests/e2e/test_repair_flow.py tests/e2e/test_staff_desk.py \
 	tests/e2e/test_button_presses.py tests/e2e/test_concurrency.py
 
-demo: setup
+demo: setup compiled
 	$(BIN)/python -m bot sandbox
 
-test: setup-test
+test: setup-test compiled
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
 	KEFU_E2E_MODE=webhook $(BIN)/python -m pytest -q -n auto --maxprocesses 4 $(WEBHOOK_E2E)
 
 # The whole end-to-end suite by webhook (the sandbox posting each update to Kefu).
-test-webhook: setup-test
+test-webhook: setup-test compiled
 	KEFU_E2E_MODE=webhook $(BIN)/python -m pytest -n auto --maxprocesses 4 tests/e2e
 
 setup: .stamp-setup
 setup-test: .stamp-setup-test
+
+# What a start would otherwise compile each time, compiled ahead (as an installed package is):
+# Python's bytecode, which PYTHONDONTWRITEBYTECODE would leave unwritten, and the catalogs
+# (`bot.i18n` reads a .mo while it is newer than its .po). compileall skips what is current.
+compiled: setup
+	$(BIN)/python -m compileall -q bot domain handlers storage sandbox bench
+	$(BIN)/pybabel -q compile -D kefu -d locales
 
 .stamp-setup: pyproject.toml scripts/install-cjk-font.sh
 	$(PYTHON) -m venv $(VENV)

@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench._processes import free_port, until_up
+from bench._processes import ROOT, compile_ahead, free_port, until_up
 from sandbox.client import SandboxClient, SandboxUser
 from storage import campaigns, migrate
 from storage.campaigns import Audience
@@ -42,7 +42,6 @@ from storage.db import Database
 from storage.models import Customer
 from storage.survey_models import QUEUED, AudienceKind, CampaignKind, CampaignRecipient, Repeat
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "7000000003:CAMPAIGN-BENCH"
 FIRST_ID = 1_000_000
 TALKER_ID = 900_000  # below the recipients'
@@ -334,6 +333,7 @@ def main() -> None:
         help="customers sending /help (every 2.5 s each) while the campaign runs",
     )
     args = parser.parse_args()
+    compile_ahead()  # its restart is timed: as an installed Kefu starts, not compiling itself
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite+aiosqlite:///{scratch}/bench.db"
         log = Path(scratch) / "kefu.log"

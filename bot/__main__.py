@@ -79,6 +79,7 @@ async def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _run(settings: Settings, args: argparse.Namespace) -> None:
     from bot.bootstrap import build_services
+    from bot.long_lived import freeze_once_running
     from bot.runner import run_polling, run_webhook
 
     if settings.bot_token is None:
@@ -93,10 +94,15 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         "base_file_url": f"{api}/file/bot" if api else None,
     }
     token = settings.bot_token.get_secret_value()
-    if webhook is None:
-        await run_polling(kefu, token, stop, **urls)
-    else:
-        await run_webhook(kefu, token, stop, webhook, **urls)
+    running = asyncio.Event()
+    freezing = asyncio.create_task(freeze_once_running(running))
+    try:
+        if webhook is None:
+            await run_polling(kefu, token, stop, ready=running, **urls)
+        else:
+            await run_webhook(kefu, token, stop, webhook, ready=running, **urls)
+    finally:
+        freezing.cancel()
 
 
 def _webhook(settings: Settings) -> Webhook:

@@ -1,4 +1,4 @@
-"""Languages: gettext catalogs (compiled in memory at start-up) and jinja2 templates.
+"""Languages: gettext catalogs (compiled ahead, or in memory at start-up) and jinja2 templates.
 
 Message ids are the English sentences themselves, so English needs no catalog and the code reads
 naturally. Placeholders are named (`{number}`) and filled by `Translator.t(..., number=...)`.
@@ -6,6 +6,7 @@ naturally. Placeholders are named (`{number}`) and filled by `Translator.t(..., 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 from datetime import datetime
@@ -44,7 +45,14 @@ def language_from_telegram(code: str | None, default: str = DEFAULT_LANGUAGE) ->
 
 
 def _compile(po_path: Path) -> Translations:
+    """The catalog of one language: the compiled .mo beside the .po (`make`, the Dockerfile)
+    unless it is older than the .po (edited since), else compiled here from the .po."""
     stat = po_path.stat()
+    mo_path = po_path.with_suffix(".mo")
+    with contextlib.suppress(OSError):
+        if mo_path.stat().st_mtime_ns >= stat.st_mtime_ns:
+            with mo_path.open("rb") as mo_file:
+                return Translations(mo_file, DOMAIN)
     return Translations(io.BytesIO(_mo_bytes(po_path, stat.st_mtime_ns, stat.st_size)), DOMAIN)
 
 

@@ -29,7 +29,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bot.context import KefuApplication
-from bot.lanes import DATABASE_DOWN, MAX_BACKOFF, Dispatcher
+from bot.lanes import DATABASE_DOWN, MAX_BACKOFF, Dispatcher, pause
 from bot.retry import retry_after_seconds
 from bot.services import Kefu
 from bot.updates import as_stored, lane_of_update
@@ -85,9 +85,9 @@ class DurableInbox:
         if update is None:
             raise ValueError("not an update")
         incoming = [_incoming(update)]
-        async with self.kefu.db.unit_of_work() as session:
+        async with self.kefu.db.core_transaction() as connection:
             stored = await inbox.store_new(
-                session, self._bot_id, incoming, now=self.kefu.clock.now()
+                connection, self._bot_id, incoming, now=self.kefu.clock.now()
             )
         self._offer(incoming, {update.update_id: update}, set(stored))
         return bool(stored)
@@ -122,11 +122,11 @@ class DurableInbox:
             except InvalidToken:
                 raise
             except RetryAfter as error:
-                await _pause(stop, retry_after_seconds(error))
+                await pause(stop, retry_after_seconds(error))
                 continue
             except (NetworkError, Conflict) as error:  # Conflict: another poller; wait it out
                 logger.warning("polling failed (%s); retrying in %.0f s", error, backoff)
-                await _pause(stop, backoff)
+                await pause(stop, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             if updates is None:  # stopping
@@ -136,14 +136,14 @@ class DurableInbox:
                 continue
             incoming = [_incoming(u) for u in updates]
             try:
-                async with self.kefu.db.unit_of_work() as session:
+                async with self.kefu.db.core_transaction() as connection:
                     stored = await inbox.store_new(
-                        session, self._bot_id, incoming, now=self.kefu.clock.now()
+                        connection, self._bot_id, incoming, now=self.kefu.clock.now()
                     )
             except DATABASE_DOWN:
                 # Not confirmed (the offset stays): Telegram keeps them for the next poll.
                 logger.warning("could not store updates; polling again in %.0f s", backoff)
-                await _pause(stop, backoff)
+                await pause(stop, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             # Stored: the next poll, with this offset, tells Telegram to forget them.
@@ -205,8 +205,3 @@ def _incoming(update: Update) -> inbox.Incoming:
         json.dumps(update.to_dict()),
         lane_of_update(update),
     )
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -41,6 +41,7 @@ from bot.services import Kefu
 from bot.updates import lane_of_update, read_update, update_kind
 from storage import inbox, inbox_lanes
 from storage.db import CONNECT_ERRORS, DatabaseUnavailable
+from storage.dialects import database_now
 from storage.inbox_lanes import person_of
 
 logger = logging.getLogger("kefu.inbox")
@@ -127,7 +128,7 @@ class Dispatcher:
             except DATABASE_DOWN:
                 # Nothing is lost meanwhile: what arrives waits at Telegram (or gets a 503).
                 logger.warning("could not read the inbox; trying again in %.0f s", down_pause)
-                await _pause(stop, down_pause)
+                await pause(stop, down_pause)
                 down_pause = min(down_pause * 2, MAX_BACKOFF)
                 continue
             down_pause = 1.0
@@ -199,10 +200,14 @@ class Dispatcher:
             if not self.shared:
                 rows = await inbox.pending(session, self.bot_id, limit=BATCH + len(skip))
                 return [(i, None, p) for i, p in rows if i not in skip], False
+            # One reading of the database's clock for both questions: a round trip each.
+            now = await database_now(session)
             batch = await inbox_lanes.pending(
-                session, self.bot_id, self.holder, limit=BATCH, skip=skip
+                session, self.bot_id, self.holder, limit=BATCH, skip=skip, now=now
             )
-            others_busy = await inbox_lanes.others_hold_lanes(session, self.bot_id, self.holder)
+            others_busy = await inbox_lanes.others_hold_lanes(
+                session, self.bot_id, self.holder, now=now
+            )
         return batch, others_busy
 
     def _take_offered(self) -> int:
@@ -337,7 +342,7 @@ class Dispatcher:
                     self.arrived.set()
             except Exception:  # the database is away: the health check says so; try again
                 logger.warning("could not renew this instance's chats", exc_info=True)
-            await _pause(stop, RENEW_SECONDS)
+            await pause(stop, RENEW_SECONDS)
             if stop.is_set():
                 return
 
@@ -360,6 +365,7 @@ class Dispatcher:
             logger.warning("could not give back this instance's chats; they lapse in %s", LANE_TTL)
 
 
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or until `stop` is set if that comes first (a shutdown ends a backoff)."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)

@@ -41,9 +41,9 @@ class Marks:
             while self._waiting:
                 batch, self._waiting = self._waiting, {}
                 try:
-                    async with self.kefu.db.unit_of_work() as session:
+                    async with self.kefu.db.core_transaction() as connection:
                         await inbox.mark_processed(
-                            session, self.bot.id, list(batch), now=self.kefu.clock.now()
+                            connection, self.bot.id, list(batch), now=self.kefu.clock.now()
                         )
                 except Exception as error:
                     for future in batch.values():

@@ -85,13 +85,8 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         key = (chat_id, user_id)
         handlers = persistent_conversations(application)
         async with self._db.read_only() as session:
-            states = {
-                handler.name: await flow_state.conversation_of(
-                    session, handler.name, json.dumps(list(key))
-                )
-                for handler in handlers
-                if handler.name
-            }
+            names = [handler.name for handler in handlers if handler.name]
+            states = await flow_state.conversations_of(session, names, json.dumps(list(key)))
             blob = await flow_state.user_data_of(session, user_id)
         for handler in handlers:
             state = states.get(handler.name or "")

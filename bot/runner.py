@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aiohttp import web
 from telegram import Update
 
 from bot.app import build_application, on_startup
@@ -26,11 +25,11 @@ from bot.inbox import DurableInbox
 from bot.instance import ExclusiveLease, run_exclusively
 from bot.services import Kefu
 from bot.shared_budget import Budgets
-from bot.web import build_web_app
 from domain.desk import jobs as desk_jobs
 from domain.reports import delivery as report_delivery
 
 if TYPE_CHECKING:
+    from aiohttp import web
     from redis.asyncio import Redis
 
 logger = logging.getLogger("kefu")
@@ -62,7 +61,11 @@ async def run_polling(
     async with running as (application, updates):
         # /healthz and /metrics only when asked for: else no heartbeat queries every 10 s.
         listen = kefu.settings.listen_address if kefu.settings.listen else None
-        app = build_web_app(_health(application)) if listen is not None else None
+        app = None
+        if listen is not None:
+            from bot.web import build_web_app  # aiohttp: a fifth of a second at start
+
+            app = build_web_app(_health(application))
         async with _serving(app, listen):
             logger.info("Kefu is running", extra={"fields": {"bot": application.bot.username}})
             if ready is not None:
@@ -82,6 +85,8 @@ async def run_webhook(
 ) -> None:
     running = _running(kefu, token, base_url, base_file_url, polling=False)
     async with running as (application, updates):
+        from bot.web import build_web_app
+
         app = build_web_app(_health(application), updates, webhook.secret)
         handling = asyncio.Event()  # set once the server no longer takes updates
         serving = asyncio.create_task(updates.serve(handling))
@@ -184,6 +189,8 @@ async def _serving(
     if app is None or listen is None:
         yield
         return
+    from aiohttp import web
+
     runner = web.AppRunner(app, access_log=None)  # the access log would hold no secret, but
     await runner.setup()  # every health probe and delivery is noise at INFO
     try:

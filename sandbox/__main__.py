@@ -9,6 +9,7 @@ import logging
 import signal
 
 from sandbox.files import DEFAULT_MAX_TOTAL
+from sandbox.gc_pauses import collect_every_second, keep_full_collections_short
 from sandbox.server import start_sandbox
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    keep_full_collections_short()  # a process of its own: only the sandbox's objects freeze
     running = await start_sandbox(
         args.host,
         args.port,
@@ -52,6 +54,7 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     print(f"Kefu sandbox: Bot API at {running.bot_api_url}<token>/<method>", flush=True)
     print(f"              control API at {running.api_url}, web chat at {running.base_url}/")
+    collecting = asyncio.create_task(collect_every_second())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,6 +63,7 @@ async def _serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
+        collecting.cancel()
         await running.stop()
 
 

@@ -13,6 +13,7 @@ An event hook (`on_new_event`) sees every new ticket event the same way: the aut
 mark their triggers with it, in the transaction that records them.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,17 +22,20 @@ from typing import Any
 
 from sqlalchemy import event, exc, inspect, make_url, text
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.known_customers import KnownCustomers
 from storage.models import Customer, Ticket, TicketEvent
+from storage.sqlite_trips import OneTripDBAPI
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10
 _SQLITE_BEGIN = "kefu_sqlite_begin"  # execution option read by the begin listener
 _READ_ONLY = {_SQLITE_BEGIN: "DEFERRED", "postgresql_readonly": True}
 _CHANGED_CUSTOMERS = "kefu_changed_customers"  # session.info: Telegram ids (None: some)
+_READ_CUSTOMERS = "kefu_read_customers"  # session.info: Telegram ids of rows loaded in it
+_KEEP_CUSTOMERS = "kefu_keep_customers"  # session.info: Telegram ids to keep once committed
 _URL_EXAMPLES = "sqlite+aiosqlite:///kefu.db or postgresql+asyncpg://user@host/db"
 
 
@@ -70,7 +74,11 @@ def create_engine(
     """
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = _create_async_engine(parsed, connect_args={"timeout": sqlite_busy_timeout})
+        engine = _create_async_engine(
+            parsed,
+            module=OneTripDBAPI(),  # a statement in one trip to aiosqlite's thread, not four
+            connect_args={"timeout": sqlite_busy_timeout},
+        )
         _configure_sqlite(
             engine, foreign_keys=sqlite_foreign_keys, busy_timeout=sqlite_busy_timeout
         )
@@ -103,6 +111,12 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_timeout: 
     def on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_SQLITE_BEGIN, "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@event.listens_for(Customer, "load")
+def _note_customer_read(customer: Customer, context: Any) -> None:
+    """Which customers a session loaded from the database itself (`_keep_as_committed`)."""
+    context.session.info.setdefault(_READ_CUSTOMERS, set()).add(customer.telegram_id)
 
 
 def describe_failure(url: str | URL, error: BaseException) -> DatabaseUnavailable:
@@ -168,11 +182,25 @@ class Database:
     `on_new_event`, for each new ticket event (`domain.automation.triggers` marks triggers).
     """
 
-    def __init__(self, url: str | URL, *, on_ticket_flush: TicketFlushHook | None = None) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        on_ticket_flush: TicketFlushHook | None = None,
+        sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS,
+    ) -> None:
         self.url = async_url(url)
-        self.engine = create_engine(self.url)
+        self.engine = create_engine(self.url, sqlite_busy_timeout=sqlite_busy_timeout)
+        self._busy_timeout = sqlite_busy_timeout
         self.on_ticket_flush = on_ticket_flush
         self.on_new_event: EventHook | None = None
+        # SQLite has one write lock, and a writer that finds it taken sleeps in SQLite's busy
+        # handler (1, 2, 5, 10 ... 100 ms at a time) rather than being woken when it is free:
+        # with sixteen chats writing at once, a third of the writes waited over 0.2 s and some
+        # over 2 s (docs/benchmarks.md). So this process's writers queue here first, in
+        # order, each handed the lock as the one before commits; the busy timeout is left for
+        # other processes (`kefu migrate`, a second start refused by `bot.instance`).
+        self._sqlite_writers = asyncio.Lock() if self.dialect == "sqlite" else None
         # A Session class of our own, so the listeners belong to this Database only.
         writer_class = type("KefuSession", (Session,), {})
         event.listen(writer_class, "before_flush", self._before_flush)
@@ -185,8 +213,14 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=writer_class
         )
+        read_only = dict(_READ_ONLY)
+        if self.dialect == "postgresql":
+            # One snapshot for the whole read, as SQLite gives: a report (or anything reading a
+            # ticket and then its events) never mixes rows from before and after a commit.
+            # Read-only REPEATABLE READ transactions never fail to serialize.
+            read_only["isolation_level"] = "REPEATABLE READ"
         self._read_sessions = async_sessionmaker(
-            self.engine.execution_options(**_READ_ONLY), expire_on_commit=False
+            self.engine.execution_options(**read_only), expire_on_commit=False
         )
 
     @property
@@ -199,14 +233,47 @@ class Database:
 
         Raises `DatabaseUnavailable` if the database cannot be opened or reached.
         """
-        async with self._transaction(self._sessions) as session:
+        async with self._writing(), self._transaction(self._sessions) as session:
             yield session
+
+    @asynccontextmanager
+    async def core_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction for Core statements alone, without an ORM session: committed on
+        success, rolled back on any error, and `DatabaseUnavailable` as `unit_of_work` raises.
+
+        For the inbox's own writes (storing updates, marking them handled), which run for
+        every update: a session's bookkeeping cost them more than the statements themselves.
+        Nothing here passes the session hooks, so no ORM object may be written this way.
+        """
+        async with self._writing(), self._core_transaction() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def _core_transaction(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            connection = await self.engine.connect()
+        except CONNECT_ERRORS as error:
+            raise describe_failure(self.url, error) from error
+        try:
+            try:
+                transaction = await connection.begin()
+            except CONNECT_ERRORS as error:
+                raise describe_failure(self.url, error) from error
+            try:
+                yield connection
+                await transaction.commit()
+            except BaseException:
+                await transaction.rollback()
+                raise
+        finally:
+            await connection.close()
 
     @asynccontextmanager
     async def read_only(self) -> AsyncIterator[AsyncSession]:
         """A session for reading only (reports, lists): never takes SQLite's write lock.
 
-        PostgreSQL enforces read-only; on SQLite a write would work, so don't.
+        Every statement in it sees the same snapshot, on both databases. PostgreSQL enforces
+        read-only; on SQLite a write would work, so don't.
         """
         async with self._transaction(self._read_sessions) as session:
             yield session
@@ -252,10 +319,38 @@ class Database:
         self.known_customers.changed(telegram_id)
         session.info.setdefault(_CHANGED_CUSTOMERS, set()).add(telegram_id)
 
+    def keep_when_committed(self, session: AsyncSession, telegram_id: int) -> None:
+        """Keep this customer's row in `known_customers` once the unit of work commits, as it
+        then stands, though the unit of work may not change it (a customer just created)."""
+        session.info.setdefault(_KEEP_CUSTOMERS, set()).add(telegram_id)
+
     def _after_commit(self, session: Session) -> None:
         # Again once committed: a read that began after the flush still saw the old row.
-        for telegram_id in session.info.pop(_CHANGED_CUSTOMERS, ()):
+        changed = session.info.pop(_CHANGED_CUSTOMERS, set())
+        for telegram_id in changed:
             self.known_customers.changed(telegram_id)
+        wanted = changed | session.info.pop(_KEEP_CUSTOMERS, set())
+        if self.dialect == "sqlite" and None not in changed and wanted:
+            self._keep_as_committed(session, wanted)
+
+    def _keep_as_committed(self, session: Session, telegram_ids: set[int | None]) -> None:
+        """Keep the customers this unit of work read and changed (or was asked to keep) as it
+        holds them now, so the customer's next update needs no read.
+
+        Only on SQLite: a unit of work there holds the one write lock from BEGIN to COMMIT, so
+        a row it loaded inside its transaction is, at commit, the row as committed. A row it
+        did not load itself (an object added from another session) may be older: not kept.
+        Not on PostgreSQL, where another transaction may change the row meanwhile; the cache
+        is not used there anyway (`bot.instance.shares_the_database`).
+        """
+        read = session.info.get(_READ_CUSTOMERS, set())
+        for instance in list(session.identity_map.values()):
+            if not isinstance(instance, Customer) or instance.telegram_id not in telegram_ids:
+                continue
+            if instance.telegram_id in read and not inspect(instance).expired_attributes:
+                self.known_customers.keep(
+                    instance, read_in_generation=self.known_customers.generation
+                )
 
     def _run_ticket_hook(self, ticket: Ticket) -> None:
         assert self.on_ticket_flush is not None
@@ -264,6 +359,27 @@ class Database:
             name for name in TRACKED_TICKET_FIELDS if state.attrs[name].history.has_changes()
         )
         self.on_ticket_flush(TicketFlush(ticket, changed, is_new=state.key is None))
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Hold this process's turn to write (SQLite only), for as long as SQLite's own lock
+        would be held: from BEGIN to COMMIT. Waiting longer than the busy timeout fails as
+        SQLite's own wait would."""
+        if self._sqlite_writers is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._busy_timeout):
+                await self._sqlite_writers.acquire()
+        except TimeoutError:
+            raise DatabaseUnavailable(
+                f"cannot open SQLite database {self.url.database!r}: database is locked (a write "
+                "of this process held it for longer than Kefu waits)"
+            ) from None
+        try:
+            yield
+        finally:
+            self._sqlite_writers.release()
 
     @asynccontextmanager
     async def _transaction(

@@ -36,7 +36,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import care_events, inbox
+from storage import care_events, inbox, outbox
 from storage.enums import ActorKind, EventKind
 from storage.models import (
     Attachment,
@@ -47,7 +47,7 @@ from storage.models import (
     UserState,
 )
 from storage.profile_models import CustomerNote, CustomerProduct, CustomerTag
-from storage.survey_models import CampaignRecipient, DeliveryStatus, TicketSurvey
+from storage.survey_models import CampaignRecipient, TicketSurvey
 
 # Keys of `Ticket.details` that describe the case, not the person: enums, flags and dates.
 ANONYMOUS_DETAILS = frozenset(
@@ -105,7 +105,9 @@ async def erase_customer(
     for ticket_id in ticket_ids:
         await _anonymise(session, ticket_id, erased, by=by, now=now)
     erased.comments += await _erase_campaign_comments(session, customer.id)
-    await _cancel_queued_messages(session, customer.id)
+    # Visits, reminders and survey questions still waiting: a customer who withdrew or was
+    # erased is sent none.
+    await outbox.skip_queued(session, customer.id)
     await care_events.cancel_upcoming_of(session, customer.id, now=now)
     erased.flow = await _erase_flow_state(session, customer.telegram_id)
     if pending_updates:
@@ -230,20 +232,6 @@ async def _erase_campaign_comments(session: AsyncSession, customer_id: int) -> i
         .values(comment=None)
     )
     return result.rowcount
-
-
-async def _cancel_queued_messages(session: AsyncSession, customer_id: int) -> None:
-    """Visits, reminders and survey questions still waiting to go to the customer are skipped:
-    a customer who withdrew or was erased is sent none (the sender checks again, for a row
-    being sent right now)."""
-    await session.execute(
-        update(CampaignRecipient)
-        .where(
-            CampaignRecipient.customer_id == customer_id,
-            CampaignRecipient.status == DeliveryStatus.PENDING,
-        )
-        .values(status=DeliveryStatus.SKIPPED)
-    )
 
 
 async def _erase_flow_state(session: AsyncSession, telegram_id: int) -> bool:

@@ -8,6 +8,7 @@ Privacy rule, enforced here: the answers of a customer who has not consented are
 just a step number and the Telegram id, which Kefu keeps for everyone.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -27,13 +28,17 @@ async def conversations(session: AsyncSession, handler: str) -> dict[str, str]:
     return {key: state for key, state in rows}
 
 
-async def conversation_of(session: AsyncSession, handler: str, key: str) -> str | None:
-    """The saved state of one conversation (None: not under way)."""
-    return await session.scalar(
-        select(ConversationState.state).where(
-            ConversationState.handler == handler, ConversationState.key == key
+async def conversations_of(
+    session: AsyncSession, handlers: Collection[str], key: str
+) -> dict[str, str]:
+    """The saved states of one chat's conversations, by handler; a handler missing is not
+    under way. One query for them all: a lane claimed afresh reads them at every update."""
+    rows = await session.execute(
+        select(ConversationState.handler, ConversationState.state).where(
+            ConversationState.handler.in_(handlers), ConversationState.key == key
         )
     )
+    return {handler: state for handler, state in rows}
 
 
 async def user_data_of(session: AsyncSession, telegram_id: int) -> bytes | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import dialects
 from storage.models import InboxUpdate
@@ -39,26 +39,38 @@ async def store(
 
 
 async def store_new(
-    session: AsyncSession, bot_id: int, updates: list[Incoming], *, now: datetime
+    executor: AsyncSession | AsyncConnection,
+    bot_id: int,
+    updates: list[Incoming],
+    *,
+    now: datetime,
 ) -> list[int]:
-    """Keep the updates not seen before; returns the ids of those that were new."""
-    stored = []
-    for incoming in updates:
-        result = await session.execute(
-            dialects.insert(session, InboxUpdate)
-            .values(
-                bot_id=bot_id,
-                update_id=incoming.update_id,
-                sender_id=incoming.sender_id,
-                lane=incoming.lane,
-                payload=incoming.payload,
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[InboxUpdate.bot_id, InboxUpdate.update_id])
-        )
-        if result.rowcount:
-            stored.append(incoming.update_id)
-    return stored
+    """Keep the updates not seen before; returns the ids of those that were new, in order.
+
+    One statement for the batch, on the table itself (no ORM): it runs for every poll.
+    """
+    if not updates:
+        return []
+    inbox = InboxUpdate.__table__
+    rows = [
+        {
+            "bot_id": bot_id,
+            "update_id": incoming.update_id,
+            "sender_id": incoming.sender_id,
+            "lane": incoming.lane,
+            "payload": incoming.payload,
+            "received_at": now,
+        }
+        for incoming in updates
+    ]
+    result = await executor.execute(
+        dialects.insert(executor, inbox)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[inbox.c.bot_id, inbox.c.update_id])
+        .returning(inbox.c.update_id)
+    )
+    new = set(result.scalars())
+    return [incoming.update_id for incoming in updates if incoming.update_id in new]
 
 
 async def pending(session: AsyncSession, bot_id: int, *, limit: int) -> list[tuple[int, str]]:
@@ -80,14 +92,18 @@ async def pending(session: AsyncSession, bot_id: int, *, limit: int) -> list[tup
 
 
 async def mark_processed(
-    session: AsyncSession, bot_id: int, update_ids: list[int], *, now: datetime
+    executor: AsyncSession | AsyncConnection,
+    bot_id: int,
+    update_ids: list[int],
+    *,
+    now: datetime,
 ) -> None:
     """Handled: the payload goes in the same statement, so no handled row ever keeps it."""
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id.in_(update_ids))
+    inbox = InboxUpdate.__table__
+    await executor.execute(
+        update(inbox)
+        .where(inbox.c.bot_id == bot_id, inbox.c.update_id.in_(update_ids))
         .values(processed_at=now, payload=None)
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -48,11 +48,17 @@ def _held_elsewhere(bot_id: int, holder: str, now: datetime) -> ColumnElement[bo
 
 
 async def pending(
-    session: AsyncSession, bot_id: int, holder: str, *, limit: int, skip: Collection[int] = ()
+    session: AsyncSession,
+    bot_id: int,
+    holder: str,
+    *,
+    limit: int,
+    skip: Collection[int] = (),
+    now: datetime,
 ) -> list[tuple[int, str | None, str]]:
     """Pending updates (id, lane, payload) that `holder` may handle, in Telegram's order: in
-    lanes that are free, lapsed, or its own; `skip` are ids it has in hand already."""
-    now = await database_now(session)
+    lanes that are free, lapsed, or its own; `skip` are ids it has in hand already. `now` is
+    the database's time (`database_now`)."""
     query = (
         select(InboxUpdate.update_id, InboxUpdate.lane, InboxUpdate.payload)
         .where(
@@ -70,9 +76,11 @@ async def pending(
     return [(update_id, lane, payload) for update_id, lane, payload in rows]
 
 
-async def others_hold_lanes(session: AsyncSession, bot_id: int, holder: str) -> bool:
-    """Whether another instance holds a lane now: its updates may come free at any moment."""
-    now = await database_now(session)
+async def others_hold_lanes(
+    session: AsyncSession, bot_id: int, holder: str, *, now: datetime
+) -> bool:
+    """Whether another instance holds a lane now: its updates may come free at any moment.
+    `now` as for `pending`."""
     found = await session.scalar(
         select(
             exists().where(

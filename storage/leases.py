@@ -64,7 +64,7 @@ async def held_by_others(
 async def lock_claims(session: AsyncSession, key: int) -> None:
     """Claims under `key` wait for each other until this transaction ends (PostgreSQL; one
     process runs on SQLite): a check of other leases and a claim are then taken together."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialects.name_of(session) == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 

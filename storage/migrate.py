@@ -74,15 +74,30 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "head", *, replay: bool = False) -> None:
     """Bring the schema up to `revision`, in one transaction.
+
+    An empty database brought to head gets the models' schema in one go and is stamped at
+    head: replaying twenty revisions, several of which rebuild SQLite tables, took 0.45 s of
+    a first start's 2 s. `test_migrations` holds the two ways to the same schema. `replay`
+    runs every revision even then (that test's other way).
 
     Concurrent starts are safe: SQLite's BEGIN IMMEDIATE and a PostgreSQL advisory
     transaction lock make them take turns, and the later ones find nothing to do.
     Raises `DatabaseUnavailable` if the database cannot be opened or reached.
     """
     async with _migration_connection(url) as connection:
+        if revision == "head" and not replay and await connection.run_sync(_is_empty):
+            await connection.run_sync(Base.metadata.create_all)
+            await connection.run_sync(_run, "stamp", "head")
+            return
         await connection.run_sync(_run, "upgrade", revision)
+
+
+def _is_empty(connection: Connection) -> bool:
+    # Checked inside the migration's transaction (and lock), so a concurrent start that
+    # created the schema first is seen here, and this one finds nothing to do.
+    return not sa.inspect(connection).get_table_names()
 
 
 async def downgrade(url: str, revision: str) -> None:

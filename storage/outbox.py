@@ -13,7 +13,7 @@ slightly different clocks agree on them; business times (`sent_at`) come from th
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import database_now
@@ -229,3 +229,23 @@ async def release(session: AsyncSession, recipient_ids: list[int], *, worker: st
         )
         .values(status=DeliveryStatus.PENDING, claimed_by=None, claimed_until=None)
     )
+
+
+async def skip_queued(
+    session: AsyncSession, customer_id: int, *, campaigns: Select[tuple[int]] | None = None
+) -> int:
+    """The customer's rows still waiting to go out (of `campaigns` only, a query of campaign
+    ids, if given) are skipped: how many. A row being sent right now is left to its sender,
+    which checks again whether the customer may receive it."""
+    conditions = [
+        CampaignRecipient.customer_id == customer_id,
+        CampaignRecipient.status == DeliveryStatus.PENDING,
+    ]
+    if campaigns is not None:
+        conditions.append(CampaignRecipient.campaign_id.in_(campaigns.scalar_subquery()))
+    result = await session.execute(
+        update(CampaignRecipient)
+        .where(*conditions)
+        .values(status=DeliveryStatus.SKIPPED, claimed_by=None, claimed_until=None)
+    )
+    return max(int(result.rowcount or 0), 0)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage import dialects, standing
+from storage import dialects, outbox, standing
 from storage.dialects import database_now
 from storage.enums import TicketType
 from storage.models import Customer, Ticket
@@ -199,22 +199,8 @@ async def stop(
     column = STOPPED[kind]
     if getattr(customer, column.key) is None:
         setattr(customer, column.key, now)
-    return await _skip_queued(session, customer.id, kind)
-
-
-async def _skip_queued(session: AsyncSession, customer_id: int, kind: ReminderKind) -> int:
     campaigns = select(Campaign.id).where(Campaign.standing == kind.value)
-    result = await session.execute(
-        update(CampaignRecipient)
-        .where(
-            CampaignRecipient.customer_id == customer_id,
-            CampaignRecipient.campaign_id.in_(campaigns.scalar_subquery()),
-            # A row being sent right now is left to its sender, which checks again.
-            CampaignRecipient.status == DeliveryStatus.PENDING,
-        )
-        .values(status=DeliveryStatus.SKIPPED, claimed_by=None, claimed_until=None)
-    )
-    return max(int(result.rowcount or 0), 0)
+    return await outbox.skip_queued(session, customer.id, campaigns=campaigns)
 
 
 def stopped(customer: Customer, kind: ReminderKind) -> bool:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import dialects
 from storage.enums import TicketType
 from storage.models import SelfServiceAnswer, Ticket
 from storage.survey_models import (
@@ -43,7 +44,7 @@ MAX_LISTED = 50  # tickets named per breach list; the counts cover all of them
 
 
 def _epoch(session: AsyncSession, column: ColumnElement[datetime]) -> ColumnElement[float]:
-    if session.get_bind().dialect.name == "postgresql":
+    if dialects.name_of(session) == "postgresql":
         return func.extract("epoch", column)
     # SQLite keeps UTC wall time as text (`storage.types.UTCDateTime`).
     return (func.julianday(column) - 2440587.5) * 86400.0
@@ -54,7 +55,7 @@ def bucket(
 ) -> ColumnElement[int]:
     """Which `seconds`-long slice after `start` the instant falls in (0, 1, ...)."""
     offset = (_epoch(session, column) - start.timestamp()) / seconds
-    if session.get_bind().dialect.name == "postgresql":
+    if dialects.name_of(session) == "postgresql":
         return sa.cast(func.floor(offset), sa.Integer)
     return sa.cast(offset, sa.Integer)  # SQLite truncates; offsets here are never negative
 
@@ -73,7 +74,7 @@ async def _listed(session: AsyncSession, *where: ColumnElement[bool]) -> tuple[s
     ix_tickets_created_at and sorted. SQLite already plans it that way.
     """
     matching = select(Ticket.number).where(*where)
-    if session.get_bind().dialect.name != "postgresql":
+    if dialects.name_of(session) != "postgresql":
         return tuple(await session.scalars(matching.order_by(Ticket.number).limit(MAX_LISTED)))
     found = matching.cte("listed").prefix_with("MATERIALIZED")
     return tuple(

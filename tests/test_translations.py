@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -94,3 +95,44 @@ def test_templates_escape_what_users_typed() -> None:
     welcome = Catalogs().for_language("zh_Hant").render("welcome.html.j2", name="<b>Eve</b>")
     assert "&lt;b&gt;Eve&lt;/b&gt;" in welcome
     assert "<b>Eve</b>" not in welcome
+
+
+def _catalog_folder(root: Path, translation: str) -> Path:
+    po_path = root / "zh_Hans" / "LC_MESSAGES" / "kefu.po"
+    po_path.parent.mkdir(parents=True)
+    po_path.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        f'msgid "Thank you!"\nmsgstr "{translation}"\n',
+        encoding="utf-8",
+    )
+    return po_path
+
+
+def _compile_mo(po_path: Path) -> None:
+    from babel.messages.mofile import write_mo
+
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale="zh_Hans", domain="kefu")
+    with po_path.with_suffix(".mo").open("wb") as mo_file:
+        write_mo(mo_file, catalog)
+
+
+def test_a_catalog_compiled_ahead_is_used_while_it_is_current(tmp_path: Path) -> None:
+    # Read from the .mo (no parsing of the .po at every start): told apart here by a .po whose
+    # words differ but which is older than the .mo.
+    po_path = _catalog_folder(tmp_path, "谢谢！")
+    _compile_mo(po_path)
+    mo_time = po_path.with_suffix(".mo").stat().st_mtime_ns
+    po_path.write_text(po_path.read_text(encoding="utf-8").replace("谢谢！", "未编译"), "utf-8")
+    os.utime(po_path, ns=(mo_time - 1_000_000, mo_time - 1_000_000))
+    assert Catalogs(tmp_path).for_language("zh_Hans").t("Thank you!") == "谢谢！"
+
+
+def test_a_translation_edited_after_compiling_is_what_customers_read(tmp_path: Path) -> None:
+    # A stale .mo (the .po edited since `make` compiled it) must not bring old words back.
+    po_path = _catalog_folder(tmp_path, "旧的")
+    _compile_mo(po_path)
+    mo_time = po_path.with_suffix(".mo").stat().st_mtime_ns
+    po_path.write_text(po_path.read_text(encoding="utf-8").replace("旧的", "新的"), "utf-8")
+    os.utime(po_path, ns=(mo_time + 1_000_000, mo_time + 1_000_000))
+    assert Catalogs(tmp_path).for_language("zh_Hans").t("Thank you!") == "新的"

@@ -71,8 +71,9 @@ async def _read_or_record(
             )
             if wrote:
                 await customers.mark_reachable(session, customer, now=kefu.clock.now())
-        generation = -1  # just written: read it again next time, as committed
-        known_row = KnownCustomer.of(customer)
+            # Kept as committed, when this instance may keep it (`Database.keep_when_committed`).
+            kefu.db.keep_when_committed(session, telegram_id)
+        return KnownCustomer.of(customer)
     if known is not None:
         known.keep(known_row, read_in_generation=generation)
     return known_row

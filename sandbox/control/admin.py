@@ -8,6 +8,7 @@ from aiohttp import web
 
 from sandbox.control.common import body, endpoint, ok, query_float, query_int, state_of
 from sandbox.errors import ControlError
+from sandbox.gc_pauses import thaw
 
 MAX_EVENTS_WAIT = 60.0
 
@@ -91,4 +92,5 @@ async def clear_faults(request: web.Request) -> web.Response:
 @endpoint
 async def reset(request: web.Request) -> web.Response:
     state_of(request).reset()
+    thaw()  # the world just dropped may be frozen (`sandbox.gc_pauses`)
     return ok({"ok": True})

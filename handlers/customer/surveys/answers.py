@@ -44,6 +44,7 @@ from handlers.customer.surveys import visits as visit_answers
 from handlers.customer.surveys.verdicts import (
     CAMPAIGN_ANSWERS_FOR,
     COMMENT,
+    COMMENT_TAKEN,
     COMMENT_WINDOW,
     MAX_COMMENT,
     Verdict,
@@ -247,8 +248,10 @@ def _pending_comment(context: KefuContext) -> dict[str, Any] | None:
 
 
 async def on_text(update: Update, context: KefuContext) -> None:
-    prompt = _pending_comment(context)
     message = update.effective_message
+    if message is not None and (context.user_data or {}).get(COMMENT_TAKEN) == message.message_id:
+        raise ApplicationHandlerStop  # this comment, handled again after a crash: taken already
+    prompt = _pending_comment(context)
     if prompt is None or message is None or not message.text:
         return  # not a comment: the main group handles it
     assert context.user_data is not None
@@ -276,6 +279,7 @@ async def on_text(update: Update, context: KefuContext) -> None:
             if row is not None:
                 await campaigns.record_comment(session, row[0], comment)
     context.user_data.pop(COMMENT, None)
+    context.user_data[COMMENT_TAKEN] = message.message_id
     await message.reply_text(context.t.t("Thank you for your feedback!"))
     if prompt["kind"] == "ticket":
         await csat.post_comment(context.bot, kefu, prompt["id"])

@@ -15,6 +15,10 @@ from handlers.common.answers import answer, drop_buttons
 
 # user_data: {"kind": "ticket" | "campaign" | "visit", "id": int, "until": datetime}
 COMMENT = "survey_comment"
+# user_data: the id of the last message taken as a comment. Handling is at least once: a kill
+# after the step was written (the prompt gone) but before the update was marked handled brings
+# the comment again, and without this it would pass for a follow-up and reopen the ticket.
+COMMENT_TAKEN = "survey_comment_taken"
 COMMENT_WINDOW = timedelta(minutes=15)
 CHANGE_WINDOW = timedelta(days=1)
 CAMPAIGN_ANSWERS_FOR = timedelta(days=14)
