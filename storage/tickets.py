@@ -210,12 +210,17 @@ async def cards_due(
 ) -> list[tuple[int, datetime]]:
     """Tickets whose card is due to be shown again, claimed (FOR UPDATE SKIP LOCKED: another
     instance takes others), with the change they are due since. A topic still without its
-    card counts once `unposted_after` has passed since the change: its announcement died."""
+    card counts once `unposted_after` has passed since the change: its announcement died.
+
+    A ticket whose erasure notice is still to come waits for it: the notice renames the topic
+    and shows the erased card itself (`domain.desk.topics.show_erased`), and a card shown
+    beside it would be the same edit twice."""
     rows = await session.execute(
         select(Ticket.id, Ticket.card_due_at)
         .where(
             Ticket.card_due_at.is_not(None),
             Ticket.staff_topic_id.is_not(None),
+            Ticket.erasure_notice_due_at.is_(None),
             (Ticket.staff_card_message_id.is_not(None))
             | (Ticket.card_due_at <= now - unposted_after),
         )

@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.i18n import Translator
 from bot.services import Kefu
+from bot.shown_messages import Shown, as_shown
 from domain.desk import lifecycle
 from domain.desk.card import card_keyboard, card_tags, render_card, staff_translator, topic_name
 from domain.desk.topic_edits import edit_card, rename_topic
@@ -194,6 +195,11 @@ async def _show_erased(bot: Bot, kefu: Kefu, ticket_id: int) -> None:
             )
         else:
             await edit_card(bot, chat_id, ticket.staff_card_message_id, card, keyboard)
+            # The card stays due (the erasure closed the ticket): its job, once this notice is
+            # done, finds the card shown as it would show it, and leaves it.
+            kefu.shown.note(
+                chat_id, ticket.staff_card_message_id, Shown(as_shown(card, True), keyboard)
+            )
         await bot.send_message(chat_id, said, message_thread_id=thread)
     except TelegramError as error:
         # The record is anonymous either way; the lease runs out and the job tries again.

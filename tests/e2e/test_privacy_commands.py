@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from telegram import Bot
 
 from bot.services import Kefu
+from domain.desk.cards import show_due_cards
 from sandbox.client import SandboxClient, SandboxUser
 from storage import consent, customers, tickets
 from storage.enums import TicketStatus
@@ -71,6 +73,37 @@ async def test_forget_erases_closes_the_ticket_and_tells_customer_and_staff(
     # From now on what Alice writes goes nowhere near the staff: she is asked for consent.
     await alice.send("Quillon again, my number is +86 139 1234 5678")
     await alice.chat.wait_for_text("Please read and accept our privacy notice first")
+
+
+async def test_an_erased_tickets_topic_is_renamed_and_its_card_edited_once(
+    alice: SandboxUser, client: SandboxClient, kefu: Kefu, desk_bot: Bot
+) -> None:
+    await accept_privacy(alice)
+    await ask_a_person(alice, "Does the Quillon filter fit model X?")
+    topic = await wait_for_topic(client, "#K-000001")
+    staff = client.chat(STAFF_CHAT_ID)
+    await staff.wait_for_text("Customer: Alice")  # the card
+    before = (await client.calls())[-1]["seq"]
+
+    await alice.send("/forget")
+    await alice.chat.wait_for_text("Erase everything about you?")
+    await alice.press("Erase everything")
+    await staff.wait_for_text("The customer erased their personal data")
+    # The erasure closed the ticket, so its card is due as well: its job's next turn, now.
+    await show_due_cards(desk_bot, kefu)
+
+    edits = [
+        call
+        for call in await client.calls(after=before)
+        if call["method"] in ("editForumTopic", "editMessageText")
+        and call["params"]["chat_id"] == STAFF_CHAT_ID
+    ]
+    assert [(call["method"], call["ok"]) for call in edits] == [
+        ("editForumTopic", True),
+        ("editMessageText", True),
+    ], edits
+    assert edits[0]["params"]["message_thread_id"] == topic["message_thread_id"]
+    assert "Customer: erased" in edits[1]["params"]["text"]
 
 
 async def test_withdrawal_is_confirmed_first_and_keep_changes_nothing(
