@@ -135,6 +135,7 @@ def bot_command(bot: str, api_url: str, mode: str, port: int) -> list[str]:
     if bot == "kefu":
         return [sys.executable, "-m", "bot", "run", *(["--webhook"] if mode == "webhook" else [])]
     hook = ["--webhook", str(port)] if mode == "webhook" else []
+    transport = ["--transport", "aiohttp"] if bot == "bare-aiohttp" else []
     return [
         sys.executable,
         "-m",
@@ -144,6 +145,7 @@ def bot_command(bot: str, api_url: str, mode: str, port: int) -> list[str]:
         "--token",
         TOKEN,
         *hook,
+        *transport,
     ]
 
 
@@ -286,9 +288,10 @@ async def run(args: argparse.Namespace) -> None:
                     print(f"\n### {database_kind}, {mode}, {customers} customers\n")
                     print(header)
                     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-                    results: dict[str, list[Result]] = {"bare": [], "kefu": []}
+                    bots = [*args.baselines.split(","), "kefu"]
+                    results: dict[str, list[Result]] = {bot: [] for bot in bots}
                     for _ in range(args.rounds):
-                        for bot in ("bare", "kefu"):
+                        for bot in bots:
                             spied = args.py_spy if bot == "kefu" else None
                             result = await one_round(
                                 bot,
@@ -308,14 +311,17 @@ def summary(results: dict[str, list[Result]]) -> None:
     def median(bot: str, field: str) -> float:
         return statistics.median(getattr(r, field) for r in results[bot])
 
-    throughput = median("kefu", "updates_per_second") / median("bare", "updates_per_second")
-    cpu = median("kefu", "cpu_ms_per_update") / median("bare", "cpu_ms_per_update")
-    print(
-        f"\nmedians of {len(results['kefu'])} rounds: Kefu's throughput {throughput:.2f} of the "
-        f"baseline's, its CPU per update {cpu:.2f}x; cold start Kefu "
-        f"{median('kefu', 'cold_start_s'):.2f} s (restart {median('kefu', 'restart_s'):.2f} s), "
-        f"baseline {median('bare', 'cold_start_s'):.2f} s"
-    )
+    for baseline in (bot for bot in results if bot != "kefu"):
+        throughput = median("kefu", "updates_per_second") / median(baseline, "updates_per_second")
+        cpu = median("kefu", "cpu_ms_per_update") / median(baseline, "cpu_ms_per_update")
+        p95 = median("kefu", "p95_ms") / median(baseline, "p95_ms")
+        print(
+            f"\nmedians of {len(results['kefu'])} rounds against {baseline}: Kefu's throughput "
+            f"{throughput:.2f} of the baseline's, its CPU per update {cpu:.2f}x, its p95 "
+            f"{p95:.2f}x; cold start Kefu {median('kefu', 'cold_start_s'):.2f} s (restart "
+            f"{median('kefu', 'restart_s'):.2f} s), "
+            f"baseline {median(baseline, 'cold_start_s'):.2f} s"
+        )
 
 
 def main() -> None:
@@ -324,6 +330,11 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite", help="sqlite,postgresql")
     parser.add_argument("--modes", default="polling", help="polling,webhook")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--baselines",
+        default="bare",
+        help="bare (PTB as installed, on httpx), bare-aiohttp (PTB on Kefu's transport), or both",
+    )
     parser.add_argument(
         "--steps",
         type=int,

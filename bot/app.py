@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, Defaults
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.commands import register_commands
 from bot.context import CONTEXT_TYPES, KefuApplication
 from bot.persistence import DatabasePersistence, DurableStepsApplication
@@ -49,6 +50,8 @@ def build_application(
         .token(token)
         .context_types(CONTEXT_TYPES)
         .updater(None)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
     if base_url:
         builder = builder.base_url(base_url)

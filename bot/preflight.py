@@ -16,6 +16,7 @@ from enum import StrEnum
 from telegram import Bot, Chat, ChatFullInfo, ChatMember, ChatMemberAdministrator
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import ConfigError, Settings, load_business_config, load_settings
 
 STAFF_CHAT = "KEFU_STAFF_CHAT_ID"
@@ -185,12 +186,15 @@ def _bot(settings: Settings) -> Bot | None:
     if settings.bot_token is None:
         return None
     api = settings.api_url.rstrip("/") if settings.api_url else None
+    # getMe only, over the transport the running bot uses (bot.aiohttp_request).
+    request = AiohttpRequest(connection_pool_size=1)
     if api is None:
-        return Bot(settings.bot_token.get_secret_value())
+        return Bot(settings.bot_token.get_secret_value(), request=request)
     return Bot(
         settings.bot_token.get_secret_value(),
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
+        request=request,
     )
 
 

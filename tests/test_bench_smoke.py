@@ -26,8 +26,8 @@ SMALLEST: dict[str, list[str]] = {
     "report": ["--tickets", "500", "--postgres", postgres.SERVER],
     # Below 2,000 every ticket would be active; PostgreSQL is measured only when reachable.
     "sla_scan": ["--sizes", "3000", "--postgres", postgres.SERVER],
-    # Two customers, one round of each bot: the sandbox, both bots and the driver all run.
-    "throughput": ["--customers", "2", "--rounds", "1"],
+    # Two customers, one round of each bot: the sandbox, the bots and the driver all run.
+    "throughput": ["--customers", "2", "--rounds", "1", "--baselines", "bare,bare-aiohttp"],
 }
 RUN_TIMEOUT = 60
 

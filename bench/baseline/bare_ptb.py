@@ -1,12 +1,14 @@
 """The baseline of `bench.throughput`: a bare python-telegram-bot bot, no database, no Kefu.
 
     python -m bench.baseline.bare_ptb --api-url http://127.0.0.1:8081 --token 1:a [--webhook P]
+        [--transport httpx|aiohttp]
 
 It answers every text with a short reply and every button press with answerCallbackQuery,
 handling 16 updates at once (`concurrent_updates`), as Kefu handles 16 chats at once. Polling
 is PTB's own Updater; by webhook, an aiohttp endpoint puts each update on PTB's update queue
 (PTB's own webhook server needs tornado, which Kefu does not install; the work per update is
-the same).
+the same). `--transport aiohttp` runs it on Kefu's Bot API transport (bot.aiohttp_request)
+instead of PTB's default httpx, to tell what of the difference is the transport.
 """
 
 from __future__ import annotations
@@ -41,22 +43,28 @@ async def answer(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_chat.send_message("Pressed.")
 
 
-def build(api_url: str, token: str) -> Application:  # type: ignore[type-arg]
-    application = (
+def build(api_url: str, token: str, transport: str = "httpx") -> Application:  # type: ignore[type-arg]
+    builder = (
         Application.builder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(CONCURRENCY)
-        .build()
     )
+    if transport == "aiohttp":
+        from bot.aiohttp_request import AiohttpRequest  # only then: the baseline stays bare
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, reply))
     application.add_handler(CallbackQueryHandler(answer))
     return application
 
 
-async def serve(api_url: str, token: str, webhook_port: int | None) -> None:
-    application = build(api_url, token)
+async def serve(api_url: str, token: str, webhook_port: int | None, transport: str) -> None:
+    application = build(api_url, token, transport)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -93,9 +101,10 @@ def main() -> None:
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--webhook", type=int, metavar="PORT", help="by webhook on this port")
+    parser.add_argument("--transport", choices=("httpx", "aiohttp"), default="httpx")
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.api_url, args.token, args.webhook))
+        asyncio.run(serve(args.api_url, args.token, args.webhook, args.transport))
 
 
 if __name__ == "__main__":
