@@ -57,6 +57,8 @@ class Result:
     peak_rss_mb: float
     cold_start_s: float  # a first start: an empty database, migrated
     restart_s: float  # started again on that database
+    # p95 of each customer's first step, second step and the rest (Kefu: /start, Accept, /help)
+    p95_by_step_ms: tuple[float, float, float]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -219,11 +221,8 @@ async def one_round(
                 cpu_before, began = cpu_seconds(process.pid), time.perf_counter()
                 drive = kefu_customer if bot == "kefu" else bare_customer
                 async with profiled(process.pid, profile):
-                    latencies = [
-                        x
-                        for taken in await asyncio.gather(*(drive(u, steps) for u in users))
-                        for x in taken
-                    ]
+                    per_customer = await asyncio.gather(*(drive(u, steps) for u in users))
+                latencies = [x for taken in per_customer for x in taken]
                 elapsed = time.perf_counter() - began
                 cpu = cpu_seconds(process.pid) - cpu_before
                 rss = peak_rss_mb(process.pid)
@@ -248,6 +247,11 @@ async def one_round(
         rss,
         cold,
         restart,
+        (
+            percentile([taken[0] for taken in per_customer], 0.95) * 1000,
+            percentile([taken[1] for taken in per_customer], 0.95) * 1000,
+            percentile([x for taken in per_customer for x in taken[2:]], 0.95) * 1000,
+        ),
     )
 
 
@@ -271,14 +275,16 @@ def row(result: Result) -> str:
     return (
         f"| {result.bot} | {result.updates_per_second:.0f} | {result.median_ms:.0f} | "
         f"{result.p95_ms:.0f} | {result.p99_ms:.0f} | {result.cpu_ms_per_update:.2f} | "
-        f"{result.peak_rss_mb:.0f} | {result.cold_start_s:.2f} | {result.restart_s:.2f} |"
+        f"{result.peak_rss_mb:.0f} | {result.cold_start_s:.2f} | {result.restart_s:.2f} | "
+        + " / ".join(f"{ms:.0f}" for ms in result.p95_by_step_ms)
+        + " |"
     )
 
 
 async def run(args: argparse.Namespace) -> None:
     header = (
         "| bot | updates/s | median ms | p95 ms | p99 ms | CPU ms/update | peak RSS MB "
-        "| cold start s | restart s |"
+        "| cold start s | restart s | p95 ms: 1st / 2nd / other steps |"
     )
     compile_ahead()
     with tempfile.TemporaryDirectory() as folder:
@@ -287,7 +293,7 @@ async def run(args: argparse.Namespace) -> None:
                 for customers in map(int, args.customers.split(",")):
                     print(f"\n### {database_kind}, {mode}, {customers} customers\n")
                     print(header)
-                    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+                    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
                     bots = [*args.baselines.split(","), "kefu"]
                     results: dict[str, list[Result]] = {bot: [] for bot in bots}
                     for _ in range(args.rounds):
