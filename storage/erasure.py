@@ -73,7 +73,9 @@ ErasedBy = Literal["customer", "retention"]
 class Erased:
     """What one erasure removed, to tell the customer and staff exactly that."""
 
-    profile: bool = False  # names, username, phone, e-mail, address or products were held
+    profile: bool = False  # names, username, phone, e-mail, profile name or address were held
+    products: int = 0  # the products they told us of (`customer_products`)
+    notes: int = 0  # staff's tags and notes about them
     tickets: list[int] = field(default_factory=list)  # ids of the tickets anonymised
     messages: int = 0  # event texts
     files: int = 0
@@ -98,7 +100,7 @@ async def erase_customer(
     (`pending_updates`; the retention job leaves them: they are live traffic, not a backlog).
     """
     erased = Erased(profile=erase_profile(customer, now=now))
-    erased.profile |= await _erase_profile_rows(session, customer.id)
+    erased.products, erased.notes = await _erase_profile_rows(session, customer.id)
     ticket_ids = list(
         await session.scalars(select(Ticket.id).where(Ticket.customer_id == customer.id))
     )
@@ -210,13 +212,14 @@ async def _anonymise(
     )
 
 
-async def _erase_profile_rows(session: AsyncSession, customer_id: int) -> bool:
-    """The customer's products (serial numbers), and staff's tags and notes about them."""
-    removed = 0
+async def _erase_profile_rows(session: AsyncSession, customer_id: int) -> tuple[int, int]:
+    """The customer's products (serial numbers), and staff's tags and notes about them: how
+    many products, and how many tags and notes."""
+    removed: dict[type, int] = {}
     for model in (CustomerProduct, CustomerTag, CustomerNote):
         result = await session.execute(delete(model).where(model.customer_id == customer_id))
-        removed += result.rowcount
-    return bool(removed)
+        removed[model] = max(int(result.rowcount or 0), 0)
+    return removed[CustomerProduct], removed[CustomerTag] + removed[CustomerNote]
 
 
 def _anonymous(details: dict[str, Any]) -> dict[str, Any]:

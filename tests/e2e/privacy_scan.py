@@ -24,7 +24,9 @@ from bot.services import Kefu
 from sandbox.chatview import ChatView, Message, inline_buttons, text_of
 from sandbox.client import SandboxUser
 from storage.db import Database
-from tests.conftest import RunningBot
+from tests.conftest import TOKEN, RunningBot
+
+BOT_ID = int(TOKEN.split(":")[0])  # the bot the tests run
 
 
 @dataclass(frozen=True, order=True)
@@ -77,12 +79,15 @@ async def find_values(engine: AsyncEngine, values: Iterable[str]) -> list[Hit]:
 
 
 async def wait_until_inbox_handled(kefu: Kefu, timeout: float = 10) -> None:
-    """Waits until no stored update is still waiting to be handled."""
-    unhandled = sa.text("SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL")
+    """Waits until no update stored for the running bot is still waiting to be handled (what
+    waits for another bot account is not its to handle: the scan shows it if it survives)."""
+    unhandled = sa.text(
+        "SELECT count(*) FROM inbox_updates WHERE processed_at IS NULL AND bot_id = :bot"
+    )
     async with asyncio.timeout(timeout):
         while True:
             async with kefu.db.read_only() as session:
-                if await session.scalar(unhandled) == 0:
+                if await session.scalar(unhandled, {"bot": BOT_ID}) == 0:
                     return
             await asyncio.sleep(0.05)  # a polling interval inside the timeout
 

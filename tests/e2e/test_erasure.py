@@ -1,5 +1,6 @@
-"""Erasure leaves nothing behind: one customer is served in every way Kefu serves, then their
-data goes by `/forget`, by withdrawing consent, or once the retention period has passed.
+"""Erasure leaves nothing behind: one customer is served in every way Kefu serves (staff decide
+their return with a note, too), then their data goes by `/forget`, by withdrawing consent (each
+with an update of theirs still waiting in the inbox), or once the retention period has passed.
 
 Afterwards a scan of every column of every table (`privacy_scan.find_values`) finds none of the
 distinctive values they gave, while the anonymous record (tickets with their type, product,
@@ -9,6 +10,7 @@ statuses and scores) stays, and the staff topics say the ticket was erased.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from domain.surveys import csat
 from sandbox.chatview import ChatView, Message, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.server import RunningSandbox
+from storage import inbox
 from storage.db import Database
 from storage.enums import TicketStatus, TicketType
 from storage.models import Ticket
@@ -40,6 +43,7 @@ from tests.e2e.helpers import (
     wait_for_topic,
 )
 from tests.e2e.privacy_scan import (
+    Hit,
     at_rest,
     count_rows,
     find_values,
@@ -77,6 +81,10 @@ PROFILE_ADDRESS = "7 Larkspur Mews, Hangzhou"
 PROFILE_SERIAL = "SN-PROFILE-55120"  # a product added in /profile
 CUSTOMER_TAG = "heronwatch"
 CUSTOMER_NOTE = "collects juniper-green kettles"
+# Staff's note on their return decision, sent to the customer and kept in the ticket's details
+# and in the detail change's event.
+DECISION_NOTE = f"an exception for {NAME}: the saffron crate came dented"
+PENDING_TEXT = "the tangerine boiler ticks at dawn"  # in an update still waiting in the inbox
 
 DISTINCTIVE = [
     NAME,
@@ -107,6 +115,8 @@ DISTINCTIVE = [
     PROFILE_SERIAL,
     CUSTOMER_TAG,
     CUSTOMER_NOTE,
+    "saffron crate",
+    PENDING_TEXT,
 ]
 
 # Where the scan must find the values before erasure: proof that it reads what Kefu wrote.
@@ -324,7 +334,12 @@ async def a_return(cast: Cast) -> None:
     await user.chat.wait_for_text("Please check your request")
     await user.press("Confirm and send")
     await user.chat.wait_for_text("Your ticket K-000002 is open")
-    await desk_topic(cast, "K-000002")
+    desk = await desk_topic(cast, "K-000002")
+    # Staff decide it, with a note the customer is sent: a detail change with personal words.
+    in_topic = {"chat_id": STAFF_CHAT_ID, "thread_id": desk.thread_id}
+    await cast.staff.send(f"/approve {DECISION_NOTE}", **in_topic)
+    await user.chat.wait_for_text("the saffron crate came dented")
+    await desk.wait_for_text("Approved by Li Wei")
 
 
 async def a_complaint(cast: Cast) -> None:
@@ -417,14 +432,53 @@ async def wait_until_draft_saved(kefu: Kefu, telegram_id: int, timeout: float = 
             await asyncio.sleep(0.05)  # a polling interval inside the timeout
 
 
+OTHER_BOT_ID = int(TOKEN.split(":")[0]) + 1
+
+
+async def an_update_left_for_a_retry(cast: Cast) -> None:
+    """An update of theirs stored in the inbox and not handled yet, as a handling cut short
+    leaves it for a retry. It waits for another bot account on the same database, so the
+    running bot (which hands out only its own) cannot handle it first: the erasure must drop
+    its payload wherever it waits."""
+    user = cast.customer
+    payload = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": int(cast.clock.now().timestamp()),
+            "chat": {"id": user.id, "type": "private", "first_name": NAME},
+            "from": {"id": user.id, "is_bot": False, "first_name": NAME, "username": USERNAME},
+            "text": PENDING_TEXT,
+        },
+    }
+    async with cast.kefu.db.unit_of_work() as session:
+        stored = inbox.Incoming(1, user.id, json.dumps(payload))
+        await inbox.store(session, OTHER_BOT_ID, [stored], now=cast.clock.now())
+    held = await find_values(cast.kefu.db.engine, [PENDING_TEXT])
+    assert held == [Hit("inbox_updates", "payload", PENDING_TEXT)]
+
+
+def says_what_went(erased: Message) -> None:
+    """The customer is told each kind of thing that went, counted: the products (the one added
+    in /profile and the repair's, remembered for next time), staff's tag and note, and the
+    update that waited for a retry among them."""
+    told = text_of(erased)
+    assert "your name, username and contact details" in told
+    assert "2 products you told us you own" in told
+    assert "2 tags and notes our team kept about you" in told
+    assert "1 message of yours we had not handled yet" in told
+
+
 async def by_forget(cast: Cast) -> None:
     await a_request_being_filled_in(cast)
-    await forget_me(cast.customer)
+    await an_update_left_for_a_retry(cast)
+    says_what_went(await forget_me(cast.customer))
 
 
 async def by_withdrawal(cast: Cast) -> None:
     await a_request_being_filled_in(cast)
-    await withdraw_consent(cast.customer)
+    await an_update_left_for_a_retry(cast)
+    says_what_went(await withdraw_consent(cast.customer))
 
 
 async def by_retention(cast: Cast) -> None:
@@ -514,6 +568,8 @@ async def test_erasure_leaves_no_personal_value_in_any_column(
     await serve_in_every_way(cast)
     held = await find_values(kefu_bot.kefu.db.engine, cast.served.values)
     assert HELD_BEFORE - {(hit.table, hit.column) for hit in held} == set()
+    decision = {(hit.table, hit.column) for hit in held if hit.value == "saffron crate"}
+    assert {("tickets", "details"), ("ticket_events", "data")} <= decision
     for topic in cast.served.topics.values():
         await topic.catch_up()
 
