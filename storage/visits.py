@@ -259,15 +259,25 @@ def _visits(*columns: Any) -> Select[Any]:
 
 async def repeat_problems(session: AsyncSession, start: datetime, end: datetime) -> int:
     """Visits answered "No, the problem is back" in [start, end): the report's repeat problems."""
-    found = await session.scalar(
-        select(func.count())
-        .select_from(CampaignRecipient)
-        .join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
-        .where(
-            Campaign.standing == FOLLOWUP,
-            CampaignRecipient.answer == PROBLEM_BACK,
-            CampaignRecipient.answered_at >= start,
-            CampaignRecipient.answered_at < end,
+    return (await repeat_problem_share(session, start, end)).part
+
+
+async def repeat_problem_share(session: AsyncSession, start: datetime, end: datetime) -> Share:
+    """The repeat-problem rate: of the visits answered in [start, end), those answered "No, the
+    problem is back". Counted by when the answer came, as the count always was: a visit not
+    answered says nothing either way, so the visits sent are not the base (that is
+    `followups_done`'s share); one answered in a later period counts there."""
+    back = case((CampaignRecipient.answer == PROBLEM_BACK, 1), else_=0)
+    row = (
+        await session.execute(
+            select(func.coalesce(func.sum(back), 0), func.count())
+            .select_from(CampaignRecipient)
+            .join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
+            .where(
+                Campaign.standing == FOLLOWUP,
+                CampaignRecipient.answered_at >= start,
+                CampaignRecipient.answered_at < end,
+            )
         )
-    )
-    return int(found or 0)
+    ).one()
+    return Share(int(row[0]), int(row[1]))

@@ -1,7 +1,7 @@
 """The follow-up visits' contract metric, `followups_done`, in the reports' registry.
 
 Imported by `domain.reports.compliance`, which registers it by importing. The report's
-repeat-problem count is `storage.visits.repeat_problems`.
+repeat-problem rate is `storage.visits.repeat_problem_share`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ class FollowupsDone:
     whose visit came due (the types in `[care.followup_days]`, resolved that many days before
     the report); `types` limits it to some ticket types. `part` is the visits sent, `whole`
     the visits due; the offenders are the tickets whose visit was never sent (the customer
-    had withdrawn consent, opted out, blocked the bot, or the send failed). How many of the
-    sent visits were answered: `storage.visits.counts(...).answered`. Visits still queued when
-    the report is made are left out, as pending."""
+    had withdrawn consent, opted out, blocked the bot, or the send failed); `answered` is how
+    many of the visits sent the customers answered (at any time up to the report). Visits
+    still queued when the report is made are left out, as pending."""
 
     unit = "share"
     at_most = False
@@ -45,4 +45,5 @@ class FollowupsDone:
             share.part,
             share.whole,
             share.short,
+            answered=found.answered,
         )

@@ -38,7 +38,10 @@ class Figures:
     self_service: reports.Share
     staff: list[reports.StaffFigures]
     compliance: list[ClauseResult]
-    repeat_problems: int  # follow-up visits answered "the problem is back"
+    # Of the follow-up visits answered in the period, those answered "the problem is back".
+    repeat_problems: reports.Share
+    # The visits of the tickets resolved in the period: due, sent, answered (`followups_done`).
+    followups: visits.VisitCounts
     # Tickets opened per tag of their customer (/tag), most first.
     by_customer_tag: list[tuple[str, int]] = field(default_factory=list)
     # Raised in the period, with how soon staff answered and the cause they found.
@@ -48,7 +51,7 @@ class Figures:
 
     @property
     def is_empty(self) -> bool:
-        """Nothing happened: no ticket, no answer, no survey."""
+        """Nothing happened: no ticket, no answer, no survey, no follow-up visit answered."""
         return (
             not self.tickets.opened
             and not self.tickets.resolved
@@ -56,6 +59,7 @@ class Figures:
             and not self.csat.answered
             and not self.nps.answered
             and not self.self_service.part
+            and not self.repeat_problems.whole  # a visit answered is news too
         )
 
 
@@ -89,7 +93,8 @@ async def gather(kefu: Kefu, period: Period, *, as_of: datetime) -> Figures:
             ),
             self_service=await reports.self_service(session, start, end),
             staff=await reports.per_staff(session, start, end),
-            repeat_problems=await visits.repeat_problems(session, start, end),
+            repeat_problems=await visits.repeat_problem_share(session, start, end),
+            followups=await visits.counts(session, start, end),
             by_customer_tag=await customer_notes.tickets_per_tag(session, start, end),
             emergencies=await emergencies.raised_between(session, start, end),
             compliance=await measure_clauses(

@@ -43,6 +43,9 @@ class Measurement:
     part: int | None = None  # the counts behind a share
     whole: int | None = None
     offenders: tuple[str, ...] = ()  # ticket numbers (or, for `survey_every`, the periods)
+    # Of `part`, how many the customers answered, for a metric of messages that ask something
+    # (`followups_done`: visits sent, and answered); None where nothing was asked.
+    answered: int | None = None
 
 
 class Metric(Protocol):

@@ -129,6 +129,37 @@ def _spread_rows(
     ]
 
 
+def visit_rows(t: Translator, now: Figures, before: Figures) -> list[Row]:
+    """The follow-up visits (回访): sent of those due and answered (`followups_done`'s figures,
+    tickets resolved in the period), then the repeat-problem rate (visits answered in the
+    period). No rows when neither period has a visit to speak of, as with none configured."""
+    if not (now.followups.due or now.repeat_problems.whole) and not (
+        before.followups.due or before.repeat_problems.whole
+    ):
+        return []
+    visits, earlier = now.followups, before.followups
+    return [
+        _share_row(t, t.t("Visits sent, of those due"), visits.sent_share, earlier.sent_share),
+        Row(
+            t.t("Visits answered"),
+            t.t(
+                "{answered} of {sent} sent ({percent})",
+                answered=visits.answered,
+                sent=visits.sent,
+                percent=_percent(visits.answered / visits.sent if visits.sent else None),
+            ),
+            str(earlier.answered),
+            _count_change(visits.answered, earlier.answered),
+        ),
+        _share_row(
+            t,
+            t.t("Repeat-problem rate, of visits answered"),
+            now.repeat_problems,
+            before.repeat_problems,
+        ),
+    ]
+
+
 def _breakdown(labels: dict[Any, str], counts: dict[Any, int]) -> str:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], labels.get(item[0], "")))
     return " · ".join(f"{labels.get(key, key)} {count}" for key, count in ordered)
@@ -192,9 +223,7 @@ def clause_rows(
                 if result.at_most
                 else t.t("at least {target}", target=target),
                 "measured": show(measured.value),
-                "counts": t.t("{part} of {whole}", part=measured.part, whole=measured.whole)
-                if result.unit == "share" and measured.whole
-                else "",
+                "counts": _clause_counts(t, result),
                 "before": show(earlier.measured.value) if earlier else "—",
                 "verdict": {
                     True: t.t("met"),
@@ -210,6 +239,23 @@ def clause_rows(
             }
         )
     return rows
+
+
+def _clause_counts(t: Translator, result: ClauseResult) -> str:
+    """The counts behind a share ("3 of 5"), with how many were answered where the metric's
+    messages ask something (follow-up visits): a visit sent but never answered kept the letter
+    of the promise, not its point."""
+    measured = result.measured
+    if result.unit != "share" or not measured.whole:
+        return ""
+    if measured.answered is None:
+        return t.t("{part} of {whole}", part=measured.part, whole=measured.whole)
+    return t.t(
+        "{part} of {whole}, {answered} answered",
+        part=measured.part,
+        whole=measured.whole,
+        answered=measured.answered,
+    )
 
 
 def _unlisted(result: ClauseResult) -> int:
@@ -244,11 +290,6 @@ def render_text(kefu: Kefu, t: Translator, report: Report) -> str:
         _share_row(t, t.t("Reopened"), now.reopened, before.reopened),
         _share_row(t, t.t("Complaints handled in time"), now.complaints, before.complaints),
         _share_row(t, t.t("Answered by the FAQ"), now.self_service, before.self_service),
-        _count_row(
-            t.t("Problems back after a follow-up visit"),
-            now.repeat_problems,
-            before.repeat_problems,
-        ),
     ]
     csat, nps = now.csat, now.nps
     satisfaction_rows = [
@@ -289,6 +330,7 @@ def render_text(kefu: Kefu, t: Translator, report: Report) -> str:
         timers=timer_rows(t, now, before),
         quality=quality_rows,
         satisfaction=satisfaction_rows,
+        visits=visit_rows(t, now, before),
         distribution=" · ".join(
             f"{score}★ {csat.distribution[score]}" for score in range(5, 0, -1)
         )
@@ -413,7 +455,14 @@ def figures_json(figures: Figures) -> dict[str, Any]:
         "reopened": share_json(figures.reopened),
         "complaints_handled": share_json(figures.complaints),
         "self_service": share_json(figures.self_service),
-        "repeat_problems": figures.repeat_problems,
+        "repeat_problems": figures.repeat_problems.part,
+        "repeat_problem_rate": share_json(figures.repeat_problems),
+        "followups": {
+            "due": figures.followups.due,
+            "sent": figures.followups.sent,
+            "answered": figures.followups.answered,
+            "ratio": figures.followups.sent_share.ratio,
+        },
         "emergencies": {
             "count": figures.emergencies.count,
             "listed": [
@@ -460,6 +509,7 @@ def figures_json(figures: Figures) -> dict[str, Any]:
                 "met": result.measured.met,
                 "part": result.measured.part,
                 "whole": result.measured.whole,
+                "answered": result.measured.answered,
                 "offenders": list(result.measured.offenders),
             }
             for result in figures.compliance

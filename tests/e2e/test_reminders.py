@@ -8,26 +8,31 @@ its job; the job does the same thing, and the campaign sender it wakes is the ru
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
+from telegram import Bot
 
 from bot.clock import ShiftedClock
 from bot.services import Kefu
 from domain.care.reminders import queue_due_reminders
 from domain.desk import lifecycle
+from domain.desk.jobs import announce_waiting
 from domain.desk.lifecycle import TicketDraft
 from domain.rules.warranty import add_months, warranty_ends_on
+from domain.sla import alerts
 from sandbox.chatview import text_of
 from sandbox.client import SandboxClient, SandboxUser
 from storage import customers
-from storage.enums import TicketType
+from storage.enums import TicketType, Warranty
 from storage.models import Ticket
 from storage.survey_models import CampaignRecipient, DeliveryStatus
 from tests.conftest import RunningBot, accept_privacy
-from tests.e2e.privacy_scan import withdraw_consent
+from tests.e2e.privacy_scan import press_when_shown, withdraw_consent
 from tests.e2e.test_button_presses import assert_each_press_answered_once
+from tests.e2e.test_campaigns import wait_for
 
 pytestmark = [pytest.mark.usefixtures("kefu_bot"), pytest.mark.both_databases]
 
@@ -207,3 +212,167 @@ def reminder_id(message: dict) -> int:
 
 def no_alert(text: str) -> dict:
     return {"text": text, "show_alert": False}
+
+
+# --- the warranty reminder's button, "Stop" honoured, a withdrawal, the configured days ------
+
+
+async def test_a_warranty_reminder_requests_a_prefilled_repair_in_traditional_chinese(
+    kefu: Kefu, client: SandboxClient, chen: SandboxUser, clock: ShiftedClock
+) -> None:
+    await accept_privacy(chen)
+    purchased = add_months(today(kefu), -24) + timedelta(days=40)
+    first_ticket = await bought(kefu, chen, purchased)
+    ends = warranty_ends_on(purchased, 24)
+    move_to(kefu, clock, ends - timedelta(days=30))
+    assert await queue_due_reminders(kefu) == 1
+
+    traditional = kefu.catalogs.for_language("zh_Hant")
+    reminder = await chen.chat.wait_for_text(SERIAL)
+    assert (
+        "AquaPure 600G 逆滲透淨水器" in reminder["text"] and ends.isoformat() in reminder["text"]
+    )
+    labels = [b["text"] for row in reminder["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [traditional.t("Request a repair"), traditional.t("Stop these reminders")]
+    await chen.press(traditional.t("Request a repair"), message_id=reminder["message_id"])
+    # Product, number and purchase date are filled in: the request starts at the description.
+    await chen.chat.wait_for_text(
+        traditional.t("Please describe the problem or what you need, in your own words.")
+    )
+    await chen.send("出水很慢。")
+    await chen.chat.wait_for_bot_message()
+    await chen.press(traditional.t("Done"))
+    await chen.chat.wait_for_bot_message()
+    await chen.press(traditional.t("No visit needed"))
+    summary = await chen.chat.wait_for_text(traditional.t("Please check your request:"))
+    assert SERIAL in summary["text"] and purchased.isoformat() in summary["text"]
+    assert "AquaPure 600G 逆滲透淨水器" in summary["text"]
+    await chen.press(traditional.t("Confirm and send"))
+    await chen.chat.wait_for_text("K-")
+
+    async with kefu.db.read_only() as session:
+        newest = await session.scalar(
+            select(Ticket).where(Ticket.id != first_ticket).order_by(Ticket.id.desc())
+        )
+    assert newest is not None
+    assert (
+        newest.type,
+        newest.product_id,
+        newest.serial_number,
+        newest.purchase_date,
+        newest.warranty,
+    ) == (TicketType.REPAIR, PURIFIER, SERIAL, purchased, Warranty.IN_WARRANTY)
+    assert newest.description == "出水很慢。"
+    await assert_each_press_answered_once(client)
+
+
+async def test_stopped_maintenance_reminders_stay_stopped_and_the_warranty_one_still_comes(
+    kefu: Kefu, client: SandboxClient, alice: SandboxUser, clock: ShiftedClock
+) -> None:
+    await accept_privacy(alice)
+    purchased = add_months(today(kefu), -6) + timedelta(days=10)
+    ticket_id = await bought(kefu, alice, purchased)
+    first_due = add_months(purchased, 6)
+    move_to(kefu, clock, first_due - timedelta(days=7))
+    assert await queue_due_reminders(kefu) == 1
+    reminder = await alice.chat.wait_for_text("It is time to replace the filter set")
+    answered = await alice.press("Stop these reminders", message_id=reminder["message_id"])
+    done = "Done: you will get no more maintenance reminders."
+    assert answered == no_alert(done)
+    await alice.chat.wait_for_text(done)
+
+    # The next filter change comes due, and its day itself: nothing is queued or sent.
+    next_due = add_months(purchased, 12)
+    for day in (next_due - timedelta(days=7), next_due):
+        move_to(kefu, clock, day)
+        assert await queue_due_reminders(kefu) == 0
+    assert [r.occasion for r in await reminder_rows(kefu, ticket_id)] == [first_due.isoformat()]
+
+    # The warranty's end is another kind: its reminder still comes.
+    ends = warranty_ends_on(purchased, 24)
+    move_to(kefu, clock, ends - timedelta(days=30))
+    assert await queue_due_reminders(kefu) == 1
+    await alice.chat.wait_for_text(WARRANTY_ENDS)
+    texts = [text_of(m) for m in await alice.chat.messages()]
+    assert sum("It is time to replace the filter set" in text for text in texts) == 1
+    await assert_each_press_answered_once(client)
+
+
+async def test_a_queued_reminder_is_skipped_when_its_customer_withdraws_consent(
+    kefu: Kefu,
+    desk_bot: Bot,
+    client: SandboxClient,
+    alice: SandboxUser,
+    clock: ShiftedClock,
+) -> None:
+    await accept_privacy(alice)
+    purchased = add_months(today(kefu), -6) + timedelta(days=10)
+    ticket_id = await bought(kefu, alice, purchased)
+    due = add_months(purchased, 6)
+    await announce_waiting(desk_bot, kefu)  # its topic and card, now rather than in a while
+    move_to(kefu, clock, due - timedelta(days=7), hour=9)
+    clock.advance(timedelta(minutes=55))  # 09:55, before [care] reminder_hour
+    await alice.send("/privacy")
+    await press_when_shown(alice, "Withdraw consent")
+    await alice.chat.wait_for_text("Withdraw your consent?")
+
+    # The reminder comes due while Telegram fails: it stays queued, retried with backoff (2 s,
+    # 4 s, then 8 s after the third failure), and she confirms before its next try. The SLA
+    # alerts due by then go first, so that only the reminder meets the failures.
+    clock.advance(timedelta(minutes=6))
+    await alerts.scan(desk_bot, kefu)
+    await client.add_fault("sendMessage", "500", count=3)
+    assert await queue_due_reminders(kefu) == 1
+
+    async def failed_thrice() -> bool:
+        rows = await reminder_rows(kefu, ticket_id)
+        return [(r.status, r.attempts) for r in rows] == [(DeliveryStatus.PENDING, 3)]
+
+    await wait_for(client, failed_thrice)
+    await alice.press("Withdraw and erase")
+    await alice.chat.wait_for_text("We have erased your personal data")
+    # Skipped by the withdrawal itself, not left for the sender to find out.
+    [row] = await reminder_rows(kefu, ticket_id)
+    assert (row.status, row.attempts, row.sent_at) == (DeliveryStatus.SKIPPED, 3, None)
+    calls = await client.calls("sendMessage")
+    failed = [str(call["params"].get("chat_id")) for call in calls if not call["ok"]]
+    assert failed == [str(alice.id)] * 3  # only the reminder failed
+    assert not any("It is time to" in text_of(m) for m in await alice.chat.messages())
+    answers = await client.calls("answerCallbackQuery")
+    per_query = Counter(call["params"]["callback_query_id"] for call in answers)
+    assert per_query and set(per_query.values()) == {1}, per_query
+
+
+def configured(kefu: Kefu, **care: int) -> None:
+    """These `[care]` settings in the running bot's configuration."""
+    section = kefu.config.care.model_copy(update=care)
+    kefu.config = kefu.config.model_copy(update={"care": section})
+
+
+async def test_the_configured_days_and_hour_decide_when_reminders_go(
+    kefu: Kefu, wang: SandboxUser, clock: ShiftedClock
+) -> None:
+    configured(kefu, warranty_reminder_days=10, maintenance_reminder_days=3, reminder_hour=15)
+    await accept_privacy(wang)
+    purchased = add_months(today(kefu), -24) + timedelta(days=40)
+    ticket_id = await bought(kefu, wang, purchased)
+    ends = warranty_ends_on(purchased, 24)  # the day before the fourth filter change is due
+    due = add_months(purchased, 24)
+
+    # The defaults (30 days before, from 10:00) would have sent it already.
+    move_to(kefu, clock, ends - timedelta(days=11), hour=16)
+    assert await queue_due_reminders(kefu) == 0
+    move_to(kefu, clock, ends - timedelta(days=10), hour=14)
+    assert await queue_due_reminders(kefu) == 0
+    move_to(kefu, clock, ends - timedelta(days=10), hour=15)
+    assert await queue_due_reminders(kefu) == 1
+    warranty = await wang.chat.wait_for_text(ends.isoformat())
+    assert SERIAL in warranty["text"] and "AquaPure 600G 反渗透净水器" in warranty["text"]
+
+    move_to(kefu, clock, due - timedelta(days=4), hour=16)  # the default 7 days: sent by now
+    assert await queue_due_reminders(kefu) == 0
+    move_to(kefu, clock, due - timedelta(days=3), hour=16)
+    assert await queue_due_reminders(kefu) == 1
+    maintenance = await wang.chat.wait_for_text("更换滤芯套装")
+    assert due.isoformat() in maintenance["text"]
+    assert [r.occasion for r in await reminder_rows(kefu, ticket_id)] == ["", due.isoformat()]

@@ -1,9 +1,10 @@
-"""`followups_done` and the repeat-problem count over one week, on SQLite and PostgreSQL.
+"""`followups_done`, the repeat-problem rate and their rows in the report, on SQLite and
+PostgreSQL.
 
 The week of Monday 16 to Sunday 22 November 2026 (Asia/Shanghai), measured on 10 December with
-the shipped visit days (repair and installation 7, complaint 3). Each visit goes through the
-outbox as the sender would take it (queued, claimed, then sent, failed or given back); each
-expected value is worked out in `seed`'s comments.
+the shipped visit days (repair and installation 7, complaint 3) and the shipped clauses. Each
+visit goes through the outbox as the sender would take it (queued, claimed, then sent, failed
+or given back); each expected value is worked out in `seed`'s comments.
 """
 
 from __future__ import annotations
@@ -20,13 +21,19 @@ import domain.care.visit_metrics  # noqa: F401  (registers the metric)
 from bot.bootstrap import build_services
 from bot.config import Settings
 from bot.services import Kefu
+from domain.reports.figures import report
 from domain.reports.metrics import METRICS, Measurement, Scope
 from domain.reports.periods import parse_period
+from domain.reports.render import figures_json, render_compliance, render_text
 from storage import customers, outbox, tickets, visits
 from storage.enums import TicketStatus, TicketType
 from storage.events import Actor
 from storage.models import Customer
+from storage.reports import Share
 from storage.survey_models import DeliveryStatus
+
+# What is measured here rests on the database (date comparisons, aggregates): run on both.
+pytestmark = pytest.mark.both_databases
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 25)  # "last week" is 16-22 November
@@ -42,6 +49,7 @@ def at(day: int, hour: int, month: int = 11) -> datetime:
 @dataclass(frozen=True)
 class Seeded:
     numbers: dict[str, str]  # T1 ... T8 -> ticket number
+    customers: tuple[int, int]  # Alice's and Bob's ids
 
 
 @pytest.fixture
@@ -113,7 +121,7 @@ async def seed(kefu: Kefu) -> Seeded:
             found = await visits.visit(session, rows[name], for_update=True)
             assert found is not None
             await visits.record_answer(session, found, answer, now=when)
-    return Seeded({name: number for name, (_, number) in made.items()})
+    return Seeded({name: number for name, (_, number) in made.items()}, (alice_id, bob_id))
 
 
 async def measured(
@@ -168,3 +176,118 @@ def test_a_wrong_clause_is_refused_with_the_reason(
 ) -> None:
     with pytest.raises(ValueError, match=complaint):
         METRICS["followups_done"].check(params, target)
+
+
+WEEK_START = datetime(2026, 11, 16, 0, 0, tzinfo=ZONE)
+WEEK_END = datetime(2026, 11, 23, 0, 0, tzinfo=ZONE)
+
+
+async def answer_at_the_edges(kefu: Kefu, seeded: Seeded) -> None:
+    """Three more visits, of tickets resolved the week of 2 November, answered around the week:
+    T11 "Yes" in the week before (12 November), T10 "Yes" at the week's first instant (Monday
+    16th 00:00), T9 "No" at the first instant of the week after (Monday 23rd 00:00)."""
+    alice_id, bob_id = seeded.customers
+    made = {
+        "T9": await resolved(kefu, alice_id, TicketType.REPAIR, at(4, 10)),
+        "T10": await resolved(kefu, bob_id, TicketType.REPAIR, at(5, 10)),
+        "T11": await resolved(kefu, alice_id, TicketType.INSTALLATION, at(6, 10)),
+    }
+    by_ticket = {ticket_id: name for name, (ticket_id, _) in made.items()}
+    async with kefu.db.unit_of_work() as session:
+        written = await visits.queue_due(
+            session, now=AS_OF, days=kefu.config.care.followup_days, limit=100
+        )
+        assert written == 3
+    async with kefu.db.unit_of_work() as session:
+        claimed = await outbox.claim(session, worker="w", limit=100, lease=timedelta(minutes=1))
+    rows = {by_ticket.get(d.ticket_id or 0, "other"): d.recipient_id for d in claimed}
+    assert sorted(rows) == ["T10", "T11", "T9", "other"]  # "other": T8, given back in `seed`
+    async with kefu.db.unit_of_work() as session:
+        for name in ("T9", "T10", "T11"):
+            await outbox.mark_sent(
+                session, rows[name], worker="w", message_id=1, language="en", now=at(3, 9)
+            )
+        await outbox.release(session, [rows["other"]], worker="w")
+        for name, answer, when in (
+            ("T11", visits.WORKS_WELL, at(12, 10)),
+            ("T10", visits.WORKS_WELL, WEEK_START.astimezone(UTC)),
+            ("T9", visits.PROBLEM_BACK, WEEK_END.astimezone(UTC)),
+        ):
+            found = await visits.visit(session, rows[name], for_update=True)
+            assert found is not None
+            await visits.record_answer(session, found, answer, now=when)
+
+
+async def test_the_repeat_problem_rate_counts_an_answer_in_the_period_it_came_in(
+    kefu: Kefu,
+) -> None:
+    await answer_at_the_edges(kefu, await seed(kefu))
+    before, week, after = (WEEK_START - timedelta(days=7), WEEK_START, WEEK_END)
+    async with kefu.db.read_only() as session:
+
+        async def rate(start: datetime) -> Share:
+            return await visits.repeat_problem_share(session, start, start + timedelta(days=7))
+
+        # 9-15 November: T11 "Yes". 16-22: T10 "Yes" at 00:00 on the 16th and T7 "No" on the
+        # 17th (T9's "No" at 00:00 on the 23rd is the next week's). 23-29: T9 "No", T1 "Yes"
+        # and T2 "No" on the 24th.
+        assert await rate(before) == Share(0, 1)
+        assert await rate(week) == Share(1, 2)
+        assert await rate(after) == Share(2, 3)
+        assert await visits.repeat_problems(session, week, after) == 1
+
+
+async def test_the_report_shows_visits_sent_answered_and_the_repeat_problem_rate(
+    kefu: Kefu,
+) -> None:
+    seeded = await seed(kefu)
+    await answer_at_the_edges(kefu, seeded)
+    made = await report(kefu, parse_period("week", today=TODAY, zone=ZONE), as_of=AS_OF)
+    english = render_text(kefu, kefu.catalogs.for_language("en"), made).splitlines()
+    # Of the tickets resolved in the week: 3 of 5 visits sent (T1, T2, T3), 2 answered (T1,
+    # T2); the week before: T7 sent and answered. The rate as in the test above: 1 of 2
+    # this week, 0 of 1 the week before.
+    assert english[english.index("<b>Follow-up visits</b>") + 1 :][:3] == [
+        "Visits sent, of those due: 3 of 5 (60%) (100% · -40 pts)",
+        "Visits answered: 2 of 3 sent (67%) (1 · +1)",
+        "Repeat-problem rate, of visits answered: 1 of 2 (50%) (0% · +50 pts)",
+    ]
+    chinese = render_text(kefu, kefu.catalogs.for_language("zh_Hant"), made)
+    assert "問題復發率（佔已回覆的回訪）: 2 中的 1（50%） (0% · +50 個百分點)" in chinese
+    figures = figures_json(made.current)
+    assert figures["repeat_problem_rate"] == {"part": 1, "whole": 2, "ratio": 0.5}
+    assert figures["followups"] == {"due": 5, "sent": 3, "answered": 2, "ratio": 0.6}
+    # The shipped clause of contract 002, with the answered visits beside the share.
+    compliance = render_compliance(kefu.catalogs.for_language("en"), "en", made).splitlines()
+    at = next(n for n, line in enumerate(compliance) if "Regular follow-up visits" in line)
+    assert compliance[at : at + 2] == [
+        "❌ Regular follow-up visits: 60% (3 of 5, 2 answered), target at least 90% · not met"
+        " (previous period 100%)",
+        f"  Broken by: {seeded.numbers['T4']}, {seeded.numbers['T5']}",
+    ]
+    simplified = render_compliance(kefu.catalogs.for_language("zh_Hans"), "zh_Hans", made)
+    assert "定期回访: 60% (5 中的 3，已回复 2)" in simplified
+    assert (await measured(kefu)).answered == 2
+
+
+async def test_a_week_whose_only_news_is_visit_answers_is_reported(kefu: Kefu) -> None:
+    await seed(kefu)
+    # 23-29 November: no ticket opened, resolved or closed, but T1 "Yes" and T2 "No" came in;
+    # the week before, T7 "No" alone.
+    later = parse_period("2026-11-23..2026-11-29", today=TODAY, zone=ZONE)
+    made = await report(kefu, later, as_of=AS_OF)
+    assert not made.current.is_empty
+    english = render_text(kefu, kefu.catalogs.for_language("en"), made)
+    assert "Repeat-problem rate, of visits answered: 1 of 2 (50%) (100% · -50 pts)" in english
+
+
+async def test_a_report_without_visits_leaves_their_section_out(kefu: Kefu) -> None:
+    async with kefu.db.unit_of_work() as session:
+        alice = await customers.get_or_create_by_telegram(session, 3001, now=at(1, 9))
+        await customers.record_consent(session, alice, now=at(1, 9), first_name="Alice")
+        alice_id = alice.id
+    await resolved(kefu, alice_id, TicketType.CONSULTATION, at(17, 10))  # no visit for its type
+    made = await report(kefu, parse_period("week", today=TODAY, zone=ZONE), as_of=AS_OF)
+    english = render_text(kefu, kefu.catalogs.for_language("en"), made)
+    assert "Resolved: 1 (0 · +1)" in english
+    assert "Follow-up visits" not in english and "Repeat-problem rate" not in english

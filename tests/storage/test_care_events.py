@@ -198,3 +198,34 @@ async def test_an_erased_customer_gives_back_upcoming_places_and_past_ones_stay(
     assert await _register(db, coming, bob, now=later) == Outcome.REGISTERED
     async with db.read_only() as session:
         assert len(await care_events.registrants(session, past)) == 1  # still counted as held
+
+
+async def test_listing_counts_places_taken_and_an_unmarked_past_event_has_none_attended(db):
+    alice, bob, carol = [await _customer(db, 1001 + n) for n in range(3)]
+    event_id = await _event(db, capacity=5, starts_in=timedelta(days=1))
+    for person in (alice, bob, carol):
+        assert await _register(db, event_id, person) == Outcome.REGISTERED
+    async with db.unit_of_work() as session:
+        await care_events.cancel_registration(session, event_id, bob, now=NOW)
+        [coming] = await care_events.listing(session, now=NOW, upcoming=True)
+        assert await care_events.listing(session, now=NOW, upcoming=False) == []
+        later = NOW + timedelta(days=2)
+        [past] = await care_events.listing(session, now=later, upcoming=False)
+        assert await care_events.listing(session, now=later, upcoming=True) == []
+    assert (coming.registered, coming.attended) == (2, 0)
+    assert (past.registered, past.attended) == (2, 0)  # /events: everyone registered counts
+
+
+async def test_a_longer_reminder_window_claims_the_event_earlier(db):
+    alice = await _customer(db, 1001)
+    event_id = await _event(db, capacity=5, starts_in=timedelta(days=3))
+    await _register(db, event_id, alice)
+    before = timedelta(hours=48)
+
+    async def scan(now) -> list[int]:
+        async with db.unit_of_work() as session:
+            return await care_events.queue_reminders(session, now=now, before=before)
+
+    starts = NOW + timedelta(days=3)
+    assert await scan(starts - before - timedelta(minutes=1)) == []
+    assert await scan(starts - before + timedelta(minutes=1)) == [event_id]

@@ -28,7 +28,12 @@ async def _customer(db: Database, telegram_id: int, *, consent: bool = True) -> 
 
 
 async def _request(
-    db: Database, customer_id: int, kind=TicketType.REPAIR, serial="SN-1", resolved=False
+    db: Database,
+    customer_id: int,
+    kind=TicketType.REPAIR,
+    serial="SN-1",
+    resolved=False,
+    bought: date | None = BOUGHT,
 ) -> int:
     async with db.unit_of_work() as session:
         customer = await customers.get(session, customer_id)
@@ -40,7 +45,7 @@ async def _request(
             now=NOW,
             product_id=PURIFIER,
             serial_number=serial,
-            purchase_date=BOUGHT,
+            purchase_date=bought,
         )
         if resolved:
             await tickets.set_status(
@@ -131,3 +136,22 @@ async def test_withdrawal_skips_the_reminders_still_queued_and_finds_no_more(db)
         statuses = await session.scalars(select(CampaignRecipient.status))
         assert set(statuses) == {DeliveryStatus.SKIPPED}
     assert await _purchases(db) == [] and await _purchases(db, ReminderKind.WARRANTY) == []
+
+
+async def test_a_request_without_a_purchase_date_is_never_a_purchase_to_remind_of(db):
+    alice = await _customer(db, 1001)
+    await _request(db, alice, bought=None)
+    await _request(db, alice, TicketType.MAINTENANCE, serial="SN-2", resolved=True, bought=None)
+    anywhen = (date(2000, 1, 1), date(2100, 1, 1))
+    async with db.read_only() as session:
+        for kind in ReminderKind:
+            assert await reminders.purchases(session, kind, [PURIFIER]) == []
+        found = await reminders.purchases(
+            session, ReminderKind.WARRANTY, [PURIFIER], bought_between=anywhen
+        )
+        assert found == []
+
+    # A later request naming the same purifier with its date: that one stands for it.
+    dated = await _request(db, alice, TicketType.MAINTENANCE)
+    assert [p.ticket_id for p in await _purchases(db, ReminderKind.WARRANTY)] == [dated]
+    assert [p.purchased_on for p in await _purchases(db)] == [BOUGHT]
