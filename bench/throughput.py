@@ -89,6 +89,9 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """Nearest rank; NaN for no values (`--steps 2` has no step after the second)."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
