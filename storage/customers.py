@@ -46,11 +46,14 @@ async def get_or_create_by_telegram(
     """
     customer = await get_by_telegram(session, telegram_id)
     if customer is None:
-        await session.execute(
+        # The new row comes back from the insert itself: no second read for a newcomer.
+        customer = await session.scalar(
             dialects.insert(session, Customer)
             .values(telegram_id=telegram_id, language=language, created_at=now, updated_at=now)
             .on_conflict_do_nothing(index_elements=[Customer.telegram_id])
+            .returning(Customer)
         )
+    if customer is None:  # another update of theirs created it first: nothing came back
         customer = await get_by_telegram(session, telegram_id)
         assert customer is not None
     if customer.has_consented and first_name is not None:

@@ -57,9 +57,16 @@ async def _read_or_record(
     wrote: bool,
 ) -> KnownCustomer:
     generation = known.generation if known is not None else 0
-    async with kefu.db.read_only() as session:
-        customer = await customers.get_by_telegram(session, telegram_id)
-    known_row = KnownCustomer.of(customer) if customer is not None else None
+    known_row = None
+    if known is None:
+        # Instances share the database and keep nothing: read first, so that a customer who
+        # is known and unchanged (nearly every update) takes no write transaction.
+        async with kefu.db.read_only() as session:
+            customer = await customers.get_by_telegram(session, telegram_id)
+        known_row = KnownCustomer.of(customer) if customer is not None else None
+    # Alone on the database, a customer this instance does not hold is a newcomer, or one not
+    # seen since it started: straight to the write, which reads the row anyway, and keeps it
+    # (once per customer per start, instead of a read and a write for every newcomer).
     if known_row is None or not known_row.is_up_to_date(**profile, wrote=wrote):
         async with kefu.db.unit_of_work() as session:
             customer = await customers.get_or_create_by_telegram(
