@@ -142,12 +142,7 @@ def visit_rows(t: Translator, now: Figures, before: Figures) -> list[Row]:
         _share_row(t, t.t("Visits sent, of those due"), visits.sent_share, earlier.sent_share),
         Row(
             t.t("Visits answered"),
-            t.t(
-                "{answered} of {sent} sent ({percent})",
-                answered=visits.answered,
-                sent=visits.sent,
-                percent=_percent(visits.answered / visits.sent if visits.sent else None),
-            ),
+            _answered_of_sent(t, visits.answered, visits.sent),
             str(earlier.answered),
             _count_change(visits.answered, earlier.answered),
         ),
@@ -158,6 +153,16 @@ def visit_rows(t: Translator, now: Figures, before: Figures) -> list[Row]:
             before.repeat_problems,
         ),
     ]
+
+
+def _answered_of_sent(t: Translator, answered: int, sent: int) -> str:
+    """ "3 of 5 sent (60%)": surveys or follow-up visits."""
+    return t.t(
+        "{answered} of {sent} sent ({percent})",
+        answered=answered,
+        sent=sent,
+        percent=_percent(answered / sent if sent else None),
+    )
 
 
 def _breakdown(labels: dict[Any, str], counts: dict[Any, int]) -> str:
@@ -301,12 +306,7 @@ def render_text(kefu: Kefu, t: Translator, report: Report) -> str:
         ),
         Row(
             t.t("CSAT answers"),
-            t.t(
-                "{answered} of {sent} sent ({percent})",
-                answered=csat.answered,
-                sent=csat.sent,
-                percent=_percent(csat.answered / csat.sent if csat.sent else None),
-            ),
+            _answered_of_sent(t, csat.answered, csat.sent),
             str(before.csat.answered),
             _count_change(csat.answered, before.csat.answered),
         ),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.clock import ShiftedClock
+from bot.i18n import Translator
 from bot.services import Kefu
 from domain.care.reminders import queue_due_reminders
 from domain.desk import lifecycle
@@ -70,6 +71,38 @@ async def reminder_rows(kefu: Kefu, ticket_id: int) -> list[CampaignRecipient]:
     async with kefu.db.read_only() as session:
         query = select(CampaignRecipient).where(CampaignRecipient.ticket_id == ticket_id)
         return list(await session.scalars(query))
+
+
+async def send_the_prefilled_request(
+    kefu: Kefu,
+    user: SandboxUser,
+    t: Translator,
+    description: str,
+    purchased: date,
+    *,
+    besides: int,
+) -> tuple[str, Ticket]:
+    """A reminder's button pressed: the product, number and purchase date came with it, so the
+    request starts at the description. Sent without a visit; its summary's text, and the ticket
+    it opened (the newest but `besides`)."""
+    await user.chat.wait_for_text(
+        t.t("Please describe the problem or what you need, in your own words.")
+    )
+    await user.send(description)
+    await user.chat.wait_for_bot_message()
+    await user.press(t.t("Done"))
+    await user.chat.wait_for_bot_message()
+    await user.press(t.t("No visit needed"))
+    summary = await user.chat.wait_for_text(t.t("Please check your request:"))
+    assert SERIAL in summary["text"] and purchased.isoformat() in summary["text"]
+    await user.press(t.t("Confirm and send"))
+    await user.chat.wait_for_text("K-")
+    async with kefu.db.read_only() as session:
+        newest = await session.scalar(
+            select(Ticket).where(Ticket.id != besides).order_by(Ticket.id.desc())
+        )
+    assert newest is not None
+    return summary["text"], newest
 
 
 async def test_a_warranty_reminder_comes_once_on_its_day_across_a_restart_and_stops_at_once(
@@ -135,26 +168,10 @@ async def test_a_maintenance_reminder_books_a_prefilled_request_in_chinese(
     reminder = await wang.chat.wait_for_text("更换滤芯套装")
     assert due.isoformat() in reminder["text"] and SERIAL in reminder["text"]
     await wang.press(chinese.t("Book maintenance"), message_id=reminder["message_id"])
-    # Product, number and purchase date are filled in: the request starts at the description.
-    await wang.chat.wait_for_text(
-        chinese.t("Please describe the problem or what you need, in your own words.")
+    summary, newest = await send_the_prefilled_request(
+        kefu, wang, chinese, "请上门更换滤芯。", purchased, besides=first_ticket
     )
-    await wang.send("请上门更换滤芯。")
-    await wang.chat.wait_for_bot_message()
-    await wang.press(chinese.t("Done"))
-    await wang.chat.wait_for_bot_message()
-    await wang.press(chinese.t("No visit needed"))
-    summary = await wang.chat.wait_for_text(chinese.t("Please check your request:"))
-    assert SERIAL in summary["text"] and purchased.isoformat() in summary["text"]
-    assert "AquaPure 600G 反渗透净水器" in summary["text"]
-    await wang.press(chinese.t("Confirm and send"))
-    await wang.chat.wait_for_text("K-")
-
-    async with kefu.db.read_only() as session:
-        newest = await session.scalar(
-            select(Ticket).where(Ticket.id != first_ticket).order_by(Ticket.id.desc())
-        )
-    assert newest is not None
+    assert "AquaPure 600G 反渗透净水器" in summary
     assert (newest.type, newest.product_id, newest.serial_number, newest.purchase_date) == (
         TicketType.MAINTENANCE,
         PURIFIER,
@@ -235,26 +252,10 @@ async def test_a_warranty_reminder_requests_a_prefilled_repair_in_traditional_ch
     labels = [b["text"] for row in reminder["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == [traditional.t("Request a repair"), traditional.t("Stop these reminders")]
     await chen.press(traditional.t("Request a repair"), message_id=reminder["message_id"])
-    # Product, number and purchase date are filled in: the request starts at the description.
-    await chen.chat.wait_for_text(
-        traditional.t("Please describe the problem or what you need, in your own words.")
+    summary, newest = await send_the_prefilled_request(
+        kefu, chen, traditional, "出水很慢。", purchased, besides=first_ticket
     )
-    await chen.send("出水很慢。")
-    await chen.chat.wait_for_bot_message()
-    await chen.press(traditional.t("Done"))
-    await chen.chat.wait_for_bot_message()
-    await chen.press(traditional.t("No visit needed"))
-    summary = await chen.chat.wait_for_text(traditional.t("Please check your request:"))
-    assert SERIAL in summary["text"] and purchased.isoformat() in summary["text"]
-    assert "AquaPure 600G 逆滲透淨水器" in summary["text"]
-    await chen.press(traditional.t("Confirm and send"))
-    await chen.chat.wait_for_text("K-")
-
-    async with kefu.db.read_only() as session:
-        newest = await session.scalar(
-            select(Ticket).where(Ticket.id != first_ticket).order_by(Ticket.id.desc())
-        )
-    assert newest is not None
+    assert "AquaPure 600G 逆滲透淨水器" in summary
     assert (
         newest.type,
         newest.product_id,
