@@ -3,7 +3,8 @@
 A message is recorded with `relay_due_at` set, in the transaction that records it; a relay
 claims what is due under a lease (a conditional UPDATE, so two instances cannot both take a
 message), copies it, then clears it. A relay that dies leaves its lease to run out, and the
-desk job copies the messages again: at least once, never lost.
+desk job copies the messages again: at least once, never lost. An instance alone on its
+database gives every lease back at its start (`release_leases`): whoever held one is dead.
 """
 
 from datetime import datetime, timedelta
@@ -52,3 +53,13 @@ async def tickets_due(session: AsyncSession, *, now: datetime, limit: int) -> li
         .limit(limit)
     )
     return list(rows)
+
+
+async def release_leases(session: AsyncSession, *, now: datetime) -> int:
+    """Every message leased for a relay made due again, now: how many. Only for an instance
+    that knows it is the only one (SQLite, `bot.instance.ExclusiveLease`), at its start: a
+    relay cut short by a kill then goes at once, instead of when its lease would run out."""
+    result = await session.execute(
+        update(TicketEvent).where(TicketEvent.relay_due_at > now).values(relay_due_at=now)
+    )
+    return max(int(result.rowcount or 0), 0)

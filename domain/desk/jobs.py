@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext, JobQueue
 
-from bot.instance import exclusive_job, run_exclusively
+from bot.instance import exclusive_job, run_exclusively, shares_the_database
 from bot.services import Kefu
 from domain.desk import lifecycle, relay
 from domain.desk.topics import announce_ticket, show_erased
@@ -73,6 +73,15 @@ async def relay_now(bot: Bot, kefu: Kefu) -> None:
 
 async def recover(bot: Bot, kefu: Kefu) -> None:
     """Start-up: what a crash left undone at the desk, before the jobs' first tick."""
+    if not shares_the_database(kefu):
+        # Alone on the database, no one else holds a relay's lease: one left by a Kefu killed
+        # while copying a customer's words is given back, so they reach the topic now rather
+        # than when the lease would run out (`relay.LEASE`). Where instances share the
+        # database, a lease may be a live instance's, and is left to run out.
+        async with kefu.db.unit_of_work() as session:
+            released = await relays.release_leases(session, now=kefu.clock.now())
+        if released:
+            logger.info("relaying %d customer message(s) a stopped Kefu had taken", released)
     # Under the jobs' names: another instance running the same job meanwhile does it.
     await run_exclusively(kefu, "desk:announce", lambda: announce_waiting(bot, kefu))
     await run_exclusively(kefu, "desk:relay", lambda: relay_now(bot, kefu))
