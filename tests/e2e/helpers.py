@@ -55,6 +55,28 @@ async def ask_a_person(user: SandboxUser, question: str) -> str:
     return (await user.chat.wait_for_text("is open"))["text"]
 
 
+async def complain_of_a_late_parcel(user: SandboxUser) -> None:
+    """An English-speaking customer who accepted the privacy notice fills in a delivery
+    complaint, up to its summary (confirming it is the caller's: some kill Kefu there)."""
+    await user.press("Complaint")
+    # A press is answered before the next step is sent: wait for the step itself.
+    await user.chat.wait_for_text("What is your complaint about?")
+    await user.press("Delivery")
+    await user.chat.wait_for_text("Please tell us what happened")
+    await user.send("The parcel came three days late.")
+    await user.chat.wait_for_text("Send photos")
+    await user.press("Done")
+    await user.chat.wait_for_text("Please check your complaint")
+
+
+async def file_a_late_parcel_complaint(user: SandboxUser) -> str:
+    """`complain_of_a_late_parcel`, confirmed: the new ticket's number."""
+    await complain_of_a_late_parcel(user)
+    await user.press("Confirm and send")
+    told = await user.chat.wait_for_text("is open")
+    return told["text"].split("Your ticket ", 1)[1].split(" ", 1)[0]
+
+
 async def wait_until_unreachable(
     kefu: Kefu, telegram_id: int, expected: bool, timeout: float = 10
 ) -> None:

@@ -35,6 +35,7 @@ from tests.e2e.escalation import (
     open_ticket,
     topic_of,
 )
+from tests.e2e.helpers import file_a_late_parcel_complaint
 
 ESCALATION_CHAT_ID = -1001000000078
 MINUTE = timedelta(minutes=1)
@@ -175,17 +176,7 @@ async def test_a_rule_on_new_tickets_acts_once_and_the_card_shows_its_change(
             now=kefu.clock.now(),
         )
     await accept_privacy(alice)
-    await alice.press("Complaint")
-    await alice.chat.wait_for_text("What is your complaint about?")
-    await alice.press("Delivery")
-    await alice.chat.wait_for_text("Please tell us what happened")
-    await alice.send("The parcel came three days late.")
-    await alice.chat.wait_for_text("Send photos")
-    await alice.press("Done")
-    await alice.chat.wait_for_text("Please check your complaint")
-    await alice.press("Confirm and send")
-    told = await alice.chat.wait_for_text("is open")
-    number = told["text"].split("Your ticket ", 1)[1].split(" ", 1)[0]
+    number = await file_a_late_parcel_complaint(alice)
 
     # The customer gets the template in their language, signed by the team, not by a person.
     sorry = await alice.chat.wait_for_text("we are sorry your parcel")

@@ -23,6 +23,7 @@ from sandbox.client import SandboxUser
 from sandbox.server import RunningSandbox
 from storage.models import InboxUpdate, Ticket
 from tests.conftest import TOKEN, WEBHOOK_SECRET, RunningBot, accept_privacy
+from tests.e2e.helpers import complain_of_a_late_parcel
 from tests.postgres import set_reachable
 
 pytestmark = pytest.mark.both_databases
@@ -106,15 +107,7 @@ async def test_an_update_delivered_twice_makes_one_ticket_and_one_answer(
     kefu_bot: RunningBot, kefu: Kefu, alice: SandboxUser, delivered: list
 ) -> None:
     await accept_privacy(alice)
-    await alice.press("Complaint")
-    # A press is answered before the next step is sent: wait for the step itself.
-    await alice.chat.wait_for_text("What is your complaint about?")
-    await alice.press("Delivery")
-    await alice.chat.wait_for_text("Please tell us what happened")
-    await alice.send("The parcel came three days late.")
-    await alice.chat.wait_for_text("Send photos")
-    await alice.press("Done")
-    await alice.chat.wait_for_text("Please check your complaint")
+    await complain_of_a_late_parcel(alice)
     await alice.press("Confirm and send")
     await alice.chat.wait_for_text("is open")
     confirm = next(u for u in reversed(delivered) if "callback_query" in u)

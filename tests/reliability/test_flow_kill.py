@@ -22,7 +22,7 @@ from sandbox.chatview import inline_buttons, text_of
 from sandbox.client import SandboxClient, SandboxUser
 from storage.db import create_engine
 from tests.conftest import ALICE, STAFF_CHAT_ID, accept_privacy
-from tests.e2e.helpers import wait_for_topic
+from tests.e2e.helpers import complain_of_a_late_parcel, wait_for_topic
 from tests.reliability.process import KefuProcess
 
 pytestmark = pytest.mark.both_databases
@@ -113,14 +113,7 @@ async def test_a_ticket_whose_number_was_told_before_a_kill_exists_and_gets_its_
 ) -> None:
     await kefu.start()
     await accept_privacy(alice)
-    await alice.press("Complaint")
-    await alice.chat.wait_for_text("What is your complaint about?")
-    await alice.press("Delivery")
-    await alice.chat.wait_for_text("Please tell us what happened")
-    await alice.send("The parcel came three days late.")
-    await alice.chat.wait_for_text("Send photos")
-    await alice.press("Done")
-    await alice.chat.wait_for_text("Please check your complaint")
+    await complain_of_a_late_parcel(alice)
     async with killed_right_after(kefu, alice, "is open", how):
         await alice.press("Confirm and send", timeout=1)
     told = TOLD.findall("\n".join(await bot_texts(alice)))

@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.enums import TicketStatus
 from storage.events import Actor
 from tests.conftest import ALICE, STAFF_CHAT_ID, accept_privacy
-from tests.e2e.helpers import wait_for_topic
+from tests.e2e.helpers import file_a_late_parcel_complaint, wait_for_topic
 from tests.reliability.process import KefuProcess
 
 pytestmark = pytest.mark.both_databases
@@ -34,17 +34,7 @@ async def test_a_follow_up_handled_again_after_a_kill_is_recorded_once(
     await kefu.start()
     await kefu.ready()
     await accept_privacy(alice)
-    await alice.press("Complaint")
-    await alice.chat.wait_for_text("What is your complaint about?")
-    await alice.press("Delivery")
-    await alice.chat.wait_for_text("Please tell us what happened")
-    await alice.send("The parcel came three days late.")
-    await alice.chat.wait_for_text("Send photos")
-    await alice.press("Done")
-    await alice.chat.wait_for_text("Please check your complaint")
-    await alice.press("Confirm and send")
-    told = await alice.chat.wait_for_text("is open")
-    number = told["text"].split("Your ticket ", 1)[1].split(" ", 1)[0]
+    number = await file_a_late_parcel_complaint(alice)
     topic = (await wait_for_topic(client, f"#{number} ", timeout=30))["message_thread_id"]
     staff_topic = client.chat(STAFF_CHAT_ID, topic)
     # The card is posted once the topic is the ticket's: a command sent before that lands in a

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sandbox.client import SandboxClient
 from tests.conftest import ALICE, STAFF_CHAT_ID, accept_privacy
-from tests.e2e.helpers import wait_for_topic
+from tests.e2e.helpers import file_a_late_parcel_complaint, wait_for_topic
 from tests.reliability.process import KefuProcess
 
 FOLLOW_UP = "The technician can come in through the side gate, code 4417."
@@ -25,17 +25,7 @@ async def test_a_relay_cut_short_by_a_kill_reaches_the_topic_after_the_restart(
     await kefu.start()
     await kefu.ready()
     await accept_privacy(alice)
-    await alice.press("Complaint")
-    await alice.chat.wait_for_text("What is your complaint about?")
-    await alice.press("Delivery")
-    await alice.chat.wait_for_text("Please tell us what happened")
-    await alice.send("The parcel came three days late.")
-    await alice.chat.wait_for_text("Send photos")
-    await alice.press("Done")
-    await alice.chat.wait_for_text("Please check your complaint")
-    await alice.press("Confirm and send")
-    told = await alice.chat.wait_for_text("is open")
-    number = told["text"].split("Your ticket ", 1)[1].split(" ", 1)[0]
+    number = await file_a_late_parcel_complaint(alice)
     topic = (await wait_for_topic(client, f"#{number} ", timeout=30))["message_thread_id"]
     staff_topic = client.chat(STAFF_CHAT_ID, topic)
     await staff_topic.wait_for_text(f"#{number}", timeout=30)
