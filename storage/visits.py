@@ -257,11 +257,6 @@ def _visits(*columns: Any) -> Select[Any]:
     )
 
 
-async def repeat_problems(session: AsyncSession, start: datetime, end: datetime) -> int:
-    """Visits answered "No, the problem is back" in [start, end): the report's repeat problems."""
-    return (await repeat_problem_share(session, start, end)).part
-
-
 async def repeat_problem_share(session: AsyncSession, start: datetime, end: datetime) -> Share:
     """The repeat-problem rate: of the visits answered in [start, end), those answered "No, the
     problem is back". Counted by when the answer came, as the count always was: a visit not

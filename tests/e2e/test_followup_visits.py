@@ -225,7 +225,8 @@ async def test_no_inside_the_reopen_window_reopens_the_ticket_and_tells_its_topi
         everything = await session.scalars(select(Ticket.number))
         assert list(everything) == [resolved.number]  # no second ticket
         now = kefu.clock.now()
-        assert await visits.repeat_problems(session, now - timedelta(hours=1), now) == 1
+        hour = await visits.repeat_problem_share(session, now - timedelta(hours=1), now)
+        assert hour.part == 1
 
 
 async def test_yes_then_no_the_same_day_reopens_and_what_follows_goes_to_the_ticket(

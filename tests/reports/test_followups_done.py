@@ -153,9 +153,10 @@ async def test_answers_and_repeat_problems_are_counted_in_their_own_period(kefu:
         # T1 and T2 were answered (after the week: they belong to the tickets' period).
         assert (counts.due, counts.sent, counts.answered) == (5, 3, 2)
         # Answered "No" in the week: T7 only; T2's came the week after.
-        assert await visits.repeat_problems(session, week.start, week.end) == 1
+        assert (await visits.repeat_problem_share(session, week.start, week.end)).part == 1
         after = week.end
-        assert await visits.repeat_problems(session, after, after + timedelta(days=7)) == 1
+        next_week = await visits.repeat_problem_share(session, after, after + timedelta(days=7))
+        assert next_week.part == 1
 
 
 async def test_a_period_without_visits_has_nothing_to_judge(kefu: Kefu) -> None:
@@ -234,7 +235,7 @@ async def test_the_repeat_problem_rate_counts_an_answer_in_the_period_it_came_in
         assert await rate(before) == Share(0, 1)
         assert await rate(week) == Share(1, 2)
         assert await rate(after) == Share(2, 3)
-        assert await visits.repeat_problems(session, week, after) == 1
+        assert (await visits.repeat_problem_share(session, week, after)).part == 1
 
 
 async def test_the_report_shows_visits_sent_answered_and_the_repeat_problem_rate(
